@@ -1,0 +1,798 @@
+package dev.quiesce.internal;
+
+import dev.quiesce.CancelReason;
+import dev.quiesce.CancelledException;
+import dev.quiesce.DeadlineExceededException;
+import dev.quiesce.FailedException;
+import dev.quiesce.Joiner;
+import dev.quiesce.Scope;
+import dev.quiesce.ScopeConfig;
+import dev.quiesce.ScopeSnapshot;
+import dev.quiesce.Straggler;
+import dev.quiesce.StructureViolationException;
+import dev.quiesce.Subtask;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The implementation of {@link Scope}. See the interface for the contract; the notes here are about
+ * how it is kept.
+ *
+ * <ul>
+ *   <li>Running subtasks are in {@link #live}, a concurrent set (no scope-wide lock on the fork path);
+ *       the owner waits on one counter, {@link #running}, and is unparked by the subtask that takes it
+ *       to zero, by a cancellation, or by its deadline.
+ *   <li>Fork and cancel race like Dekker's algorithm: fork adds to {@code live} and then reads the
+ *       cancel reason; cancel writes the reason and then walks {@code live}. One of them sees the other,
+ *       so a subtask either never starts or is interrupted. Child scopes register the same way.
+ *   <li>{@link #cancel} does all its work on the calling thread: it interrupts every running subtask
+ *       thread and recursively cancels child scopes, so it never waits for a virtual thread to be
+ *       scheduled (see DESIGN.md, scope engine point 11).
+ *   <li>The innermost scope a thread owns is kept in {@link #OWNED}; a subtask thread that owns no
+ *       scope finds its scope through {@link SubtaskImpl#current()} and never touches the thread
+ *       local, so that most subtask threads never get a thread-local map.
+ * </ul>
+ */
+public final class ScopeImpl<T, R> implements Scope<T, R> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Scope.class);
+
+    private static final int OPEN = 0;
+    private static final int JOINED = 1;
+    private static final int CLOSING = 2;
+    private static final int CLOSED = 3;
+
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final Duration UNBOUNDED = Duration.ofSeconds(Long.MAX_VALUE);
+
+    private static final ThreadLocal<ScopeImpl<?, ?>> OWNED = new ThreadLocal<>();
+    private static final Set<ScopeImpl<?, ?>> ROOTS = ConcurrentHashMap.newKeySet();
+    private static final AtomicLong ROOT_SEQ = new AtomicLong();
+
+    private static final VarHandle REASON;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            var lookup = MethodHandles.lookup();
+            REASON = lookup.findVarHandle(ScopeImpl.class, "reason", CancelReason.class);
+            STATE = lookup.findVarHandle(ScopeImpl.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final ScopeImpl<?, ?> parent;
+    private final ScopeImpl<?, ?> enclosing; // the scope the owner had open before this one, if any
+    private final SubtaskImpl<?> ownerSubtask; // the subtask the owner thread runs, if any
+    private final String name;
+    private final String path;
+    private final Thread owner;
+    private final Joiner<? super T, ? extends R> joiner;
+    private final ThreadFactory threadFactory; // the configured one, or null
+    private final ThreadFactory defaultFactory; // virtual threads named by path
+    private final long closeTimeoutNanos;
+    private final long deadlineNanos; // effective, in System.nanoTime() terms
+    private final Instant deadlineInstant; // effective, for display
+    private final ScopeImpl<?, ?> deadlineOwner; // the scope whose own deadline is the effective one, if any
+
+    private final AtomicInteger running = new AtomicInteger();
+    private final Set<SubtaskImpl<?>> live = ConcurrentHashMap.newKeySet();
+    private final Set<ScopeImpl<?, ?>> children = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger childSeq = new AtomicInteger();
+    private final Set<CancelCallback> callbacks = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+    private volatile int state;
+    private volatile CancelReason reason;
+    private volatile boolean joinerCancelled;
+    private volatile boolean stopRequested;
+    private volatile long cancelNanos;
+    private volatile Thread waiter;
+    private volatile ScheduledFuture<?> deadlineTimer;
+    private volatile List<Straggler> stragglers = List.of();
+
+    private ScopeImpl(
+            ScopeImpl<?, ?> parent,
+            ScopeImpl<?, ?> enclosing,
+            SubtaskImpl<?> ownerSubtask,
+            String name,
+            Thread owner,
+            Joiner<? super T, ? extends R> joiner,
+            ScopeConfig cfg,
+            long deadlineNanos,
+            Instant deadlineInstant,
+            ScopeImpl<?, ?> deadlineOwner) {
+        this.parent = parent;
+        this.enclosing = enclosing;
+        this.ownerSubtask = ownerSubtask;
+        this.name = name;
+        this.path = (parent == null ? "" : parent.path) + "/" + name;
+        this.owner = owner;
+        this.joiner = joiner;
+        this.threadFactory = cfg.threadFactory().orElse(null);
+        this.defaultFactory = threadFactory == null ? Thread.ofVirtual().name(path).factory() : null;
+        this.closeTimeoutNanos = Timers.saturatedNanos(cfg.closeTimeout());
+        this.deadlineNanos = deadlineNanos;
+        this.deadlineInstant = deadlineInstant;
+        this.deadlineOwner = deadlineOwner == null && deadlineNanos != NO_DEADLINE ? this : deadlineOwner;
+    }
+
+    // ------------------------------------------------------------------ opening and the current scope
+
+    /** Opens a scope owned by the current thread; see {@link Scope#open(Joiner, java.util.function.UnaryOperator)}. */
+    public static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner, ScopeConfig cfg) {
+        Objects.requireNonNull(joiner, "joiner must not be null; use Joiner.awaitAll() for a supervisor scope");
+        Objects.requireNonNull(cfg, "cfg");
+        Thread me = Thread.currentThread();
+        SubtaskImpl<?> mySubtask = SubtaskImpl.current();
+        ScopeImpl<?, ?> enclosing = ownedTop(mySubtask);
+        ScopeImpl<?, ?> parent = enclosing != null ? enclosing : (mySubtask != null ? mySubtask.scope : null);
+
+        String name = cfg.name().orElseGet(() -> "scope-"
+                + (parent == null ? ROOT_SEQ.incrementAndGet() : parent.childSeq.incrementAndGet()));
+
+        long now = System.nanoTime();
+        long ownDeadline = NO_DEADLINE;
+        Instant ownInstant = null;
+        if (cfg.timeout().isPresent()) {
+            Duration t = cfg.timeout().get();
+            ownDeadline = saturatedAdd(now, Timers.saturatedNanos(t));
+            ownInstant = Instant.now().plus(t);
+        } else if (cfg.deadline().isPresent()) {
+            ownInstant = cfg.deadline().get();
+            ownDeadline = saturatedAdd(now, Timers.saturatedNanos(Duration.between(Instant.now(), ownInstant)));
+        }
+        long effective = ownDeadline;
+        Instant effectiveInstant = ownInstant;
+        ScopeImpl<?, ?> deadlineOwner = null;
+        boolean inherited = false;
+        if (parent != null && parent.deadlineNanos != NO_DEADLINE
+                && (ownDeadline == NO_DEADLINE || parent.deadlineNanos - ownDeadline <= 0)) {
+            effective = parent.deadlineNanos;
+            effectiveInstant = parent.deadlineInstant;
+            deadlineOwner = parent.deadlineOwner;
+            inherited = true;
+        }
+
+        var scope = new ScopeImpl<T, R>(
+                parent, enclosing, mySubtask, name, me, joiner, cfg, effective, effectiveInstant, deadlineOwner);
+        OWNED.set(scope);
+        if (mySubtask != null) {
+            mySubtask.openedScopes++;
+        }
+        if (parent == null) {
+            ROOTS.add(scope);
+        } else {
+            parent.children.add(scope);
+            if (parent.stopRequested) {
+                scope.stopRequested = true;
+            }
+            CancelReason pr = parent.reason;
+            if (pr != null) {
+                scope.cancel(new CancelReason.ParentCancelled(parent.path, pr));
+            }
+        }
+        if (!inherited && effective != NO_DEADLINE) {
+            long delay = effective - System.nanoTime();
+            if (delay <= 0) {
+                scope.onDeadline();
+            } else {
+                scope.deadlineTimer = Timers.schedule(scope::onDeadline, delay);
+                if (scope.isCancelled()) { // cancelled concurrently before the timer was stored
+                    scope.deadlineTimer.cancel(false);
+                }
+            }
+        }
+        return scope;
+    }
+
+    private static ScopeImpl<?, ?> ownedTop(SubtaskImpl<?> mySubtask) {
+        // A subtask thread that has opened no scope never reads the thread local (which would create
+        // a thread-local map for it).
+        if (mySubtask != null && mySubtask.openedScopes == 0) {
+            return null;
+        }
+        return OWNED.get();
+    }
+
+    /** The scope the current thread runs in, or {@code null}. */
+    public static ScopeImpl<?, ?> currentOrNull() {
+        SubtaskImpl<?> s = SubtaskImpl.current();
+        ScopeImpl<?, ?> top = ownedTop(s);
+        if (top != null) {
+            return top;
+        }
+        return s == null ? null : s.scope;
+    }
+
+    /** Snapshots of the open root scopes. */
+    public static List<ScopeSnapshot> snapshotRoots() {
+        List<ScopeSnapshot> out = new ArrayList<>();
+        for (ScopeImpl<?, ?> r : ROOTS) {
+            out.add(r.snapshot());
+        }
+        return List.copyOf(out);
+    }
+
+    // ------------------------------------------------------------------ fork
+
+    @Override
+    public <U extends T> Subtask<U> fork(Callable<? extends U> task) {
+        Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
+        return forkInternal(task);
+    }
+
+    @Override
+    public <U extends T> Subtask<U> fork(Runnable task) {
+        Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
+        return forkInternal(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    private <U extends T> Subtask<U> forkInternal(Callable<? extends U> task) {
+        Thread me = Thread.currentThread();
+        if (me != owner && !isContainedIn(me)) {
+            throw new WrongThreadException("fork() on scope " + path + " called by thread \"" + me.getName()
+                    + "\", which is neither its owner (\"" + owner.getName() + "\") nor running inside it: "
+                    + "fork from the owner or from a task of the scope");
+        }
+        int st = state;
+        if (st >= CLOSING) {
+            throw new IllegalStateException("scope " + path + " is closed: fork before close(), or open a new scope");
+        }
+        if (st == JOINED && me == owner) {
+            throw new IllegalStateException("join() was already called on scope " + path
+                    + ": fork every subtask before join(), or open a new scope for more work");
+        }
+        var subtask = new SubtaskImpl<U>(this, task);
+        Thread thread = newThread(subtask);
+        subtask.bind(thread);
+        boolean cancelScope;
+        try {
+            cancelScope = joiner.onFork(subtask);
+        } catch (Throwable t) {
+            recordFailure(t);
+            cancelScope = true;
+        }
+        if (cancelScope) {
+            cancelByJoiner(subtask);
+        }
+        running.incrementAndGet();
+        live.add(subtask);
+        if (reason != null) { // cancelled: the task must not run
+            live.remove(subtask);
+            subtask.cancelUnstarted();
+            subtaskDone(null);
+            return subtask;
+        }
+        try {
+            thread.start();
+        } catch (Throwable t) {
+            live.remove(subtask);
+            subtask.cancelUnstarted();
+            subtaskDone(null);
+            throw t;
+        }
+        return subtask;
+    }
+
+    private Thread newThread(Runnable r) {
+        if (threadFactory == null) {
+            return defaultFactory.newThread(r);
+        }
+        Thread t = threadFactory.newThread(r);
+        if (t == null) {
+            throw new IllegalStateException("the thread factory of scope " + path
+                    + " returned null: it must return a new, unstarted thread for every call");
+        }
+        return t;
+    }
+
+    private boolean isContainedIn(Thread me) {
+        for (ScopeImpl<?, ?> s = currentOrNull(); s != null; s = s.parent) {
+            if (s == this) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ subtask callbacks
+
+    void recordFailure(Throwable t) {
+        failures.add(t);
+    }
+
+    void onSubtaskComplete(SubtaskImpl<?> subtask) {
+        if (reason != null) {
+            return;
+        }
+        boolean cancelScope;
+        try {
+            @SuppressWarnings("unchecked")
+            Subtask<? extends T> s = (Subtask<? extends T>) subtask;
+            cancelScope = joiner.onComplete(s);
+        } catch (Throwable t) {
+            recordFailure(t);
+            cancelScope = true;
+        }
+        if (cancelScope) {
+            cancelByJoiner(subtask);
+        }
+    }
+
+    private void cancelByJoiner(SubtaskImpl<?> subtask) {
+        CancelReason r;
+        if (subtask.state() == Subtask.State.FAILED) {
+            Thread t = subtask.thread;
+            r = new CancelReason.SubtaskFailed(path, t == null ? "?" : t.getName(), subtask.exception());
+        } else {
+            r = new CancelReason.Completed(path);
+        }
+        joinerCancelled = true; // written before the reason is published; only read after it is
+        if (!cancel(r)) {
+            // someone else cancelled first; the joiner's decision still stands for join()'s outcome
+            // only if it was the joiner that won, so undo our mark
+            CancelReason won = reason;
+            if (!(won instanceof CancelReason.SubtaskFailed || won instanceof CancelReason.Completed)) {
+                joinerCancelled = false;
+            }
+        }
+    }
+
+    void subtaskDone(SubtaskImpl<?> subtask) {
+        if (subtask != null) {
+            live.remove(subtask);
+        }
+        if (running.decrementAndGet() == 0) {
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ cancellation
+
+    @Override
+    public boolean cancel(CancelReason why) {
+        Objects.requireNonNull(why, "reason must not be null; use cancel() for an explicit cancellation");
+        if (!REASON.compareAndSet(this, null, why)) {
+            return false;
+        }
+        CancelEvent event = CancelEvent.start();
+        cancelNanos = System.nanoTime();
+        stopRequested = true;
+        ScheduledFuture<?> timer = deadlineTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        for (CancelCallback cb : callbacks) {
+            cb.runOnce();
+        }
+        // Children first: a child scope's owner is usually one of our subtasks, and the child must be
+        // cancelled for our reason before its owner's interrupt makes it cancel itself for another.
+        int cancelledChildren = 0;
+        for (ScopeImpl<?, ?> child : children) {
+            if (child.cancel(new CancelReason.ParentCancelled(path, why))) {
+                cancelledChildren++;
+            }
+        }
+        int interrupted = 0;
+        for (SubtaskImpl<?> s : live) {
+            s.interruptForCancel();
+            interrupted++;
+        }
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        event.finish(path, why, interrupted, cancelledChildren);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("cancelled {} ({}): interrupted {} subtasks, cancelled {} child scopes",
+                    path, why.describe(), interrupted, cancelledChildren);
+        }
+        return true;
+    }
+
+    /**
+     * The effective deadline passed: cancels the scope that owns it (this one, or the ancestor it was
+     * inherited from, whose cancellation reaches this one), so that every scope under that deadline
+     * sees the same reason whichever of them noticed first.
+     */
+    private void onDeadline() {
+        ScopeImpl<?, ?> o = deadlineOwner == null ? this : deadlineOwner;
+        o.cancel(new CancelReason.Deadline(o.path, o.deadlineInstant == null ? Instant.now() : o.deadlineInstant));
+    }
+
+    @Override
+    public void requestStop() {
+        if (stopRequested) {
+            return;
+        }
+        stopRequested = true;
+        for (ScopeImpl<?, ?> child : children) {
+            child.requestStop();
+        }
+    }
+
+    @Override
+    public Registration onCancel(Runnable callback) {
+        Objects.requireNonNull(callback, "callback must not be null");
+        var cb = new CancelCallback(callback);
+        callbacks.add(cb);
+        if (reason != null) {
+            cb.runOnce();
+        }
+        return () -> callbacks.remove(cb);
+    }
+
+    private final class CancelCallback {
+        private final AtomicBoolean ran = new AtomicBoolean();
+        private final Runnable action;
+
+        CancelCallback(Runnable action) {
+            this.action = action;
+        }
+
+        void runOnce() {
+            if (ran.compareAndSet(false, true)) {
+                try {
+                    action.run();
+                } catch (Throwable t) {
+                    LOG.warn("onCancel callback of scope {} threw; the remaining callbacks still run", path, t);
+                }
+            }
+        }
+    }
+
+    /** Throws if this scope is cancelled; see {@link Scope#throwIfCancelled()}. */
+    public void throwIfCancelledNow() {
+        CancelReason r = reason;
+        if (r != null) {
+            throw r.root() instanceof CancelReason.Deadline
+                    ? new DeadlineExceededException("scope " + path + " cancelled: " + r.describe(), r)
+                    : new CancelledException("scope " + path + " cancelled: " + r.describe(), r);
+        }
+    }
+
+    // ------------------------------------------------------------------ join
+
+    @Override
+    public R join() throws InterruptedException {
+        checkOwner("join()");
+        int st = state;
+        if (st != OPEN || !STATE.compareAndSet(this, OPEN, JOINED)) {
+            throw new IllegalStateException(st == JOINED
+                    ? "join() was already called on scope " + path + ": a scope is joined once; read the subtasks instead"
+                    : "scope " + path + " is closed: join() must come before close()");
+        }
+        waiter = owner;
+        try {
+            for (;;) {
+                if (running.get() == 0 || reason != null) {
+                    break;
+                }
+                if (deadlineNanos != NO_DEADLINE) {
+                    long left = deadlineNanos - System.nanoTime();
+                    if (left <= 0) {
+                        onDeadline();
+                        break;
+                    }
+                    LockSupport.parkNanos(this, left);
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    cancel(new CancelReason.OwnerInterrupted(path));
+                    awaitSettled();
+                    throw new InterruptedException("owner of scope " + path + " was interrupted in join(); "
+                            + "the scope was cancelled");
+                }
+            }
+        } finally {
+            waiter = null;
+        }
+        if (reason != null) {
+            awaitSettled();
+        }
+        return outcome();
+    }
+
+    private R outcome() {
+        CancelReason r = reason;
+        if (r == null || joinerCancelled) {
+            try {
+                return joiner.result();
+            } catch (Throwable t) {
+                throw failedException(t);
+            }
+        }
+        CancelledException e = r.root() instanceof CancelReason.Deadline
+                ? new DeadlineExceededException("scope " + path + " did not complete before its deadline: "
+                        + r.describe(), r)
+                : new CancelledException("scope " + path + " was cancelled: " + r.describe(), r);
+        for (Throwable f : failures) {
+            e.addSuppressed(f);
+        }
+        throw e;
+    }
+
+    private FailedException failedException(Throwable first) {
+        FailedException fe = first instanceof FailedException f
+                ? f
+                : new FailedException("a subtask of scope " + path + " failed: " + first, first);
+        Set<Throwable> already = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        already.add(fe);
+        already.add(fe.getCause() == null ? fe : fe.getCause());
+        already.addAll(Arrays.asList(fe.getSuppressed()));
+        for (Throwable f : failures) {
+            if (already.add(f)) {
+                fe.addSuppressed(f);
+            }
+        }
+        return fe;
+    }
+
+    /**
+     * After a cancellation, waits for the interrupted threads to end, up to the close timeout counted
+     * from the cancellation; records stragglers if some do not. Interrupts do not shorten the wait;
+     * the interrupt status is restored.
+     */
+    private void awaitSettled() {
+        if (running.get() == 0) {
+            return;
+        }
+        long since = cancelNanos;
+        if (since == 0) {
+            since = System.nanoTime();
+        }
+        long until = saturatedAdd(since, closeTimeoutNanos);
+        boolean interrupted = false;
+        waiter = owner;
+        try {
+            while (running.get() != 0) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            waiter = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (running.get() != 0) {
+            recordStragglers();
+        }
+    }
+
+    private void recordStragglers() {
+        long now = System.nanoTime();
+        List<Straggler> found = new ArrayList<>();
+        for (SubtaskImpl<?> s : live) {
+            Thread t = s.thread;
+            if (t == null || !t.isAlive()) {
+                continue;
+            }
+            long at = s.interruptedAtNanos();
+            found.add(new Straggler(
+                    t.getName(),
+                    t.threadId(),
+                    t.isVirtual(),
+                    path,
+                    Arrays.asList(t.getStackTrace()),
+                    at == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(now - at))));
+        }
+        stragglers = List.copyOf(found);
+        for (Straggler s : found) {
+            LOG.warn("scope {} abandons a thread that did not end within the close timeout of {} ms: {}",
+                    path, Duration.ofNanos(closeTimeoutNanos).toMillis(), s.describe());
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    @Override
+    public void close() {
+        checkOwner("close()");
+        if (state == CLOSED) {
+            return;
+        }
+        StructureViolationException violation = null;
+        SubtaskImpl<?> mySubtask = SubtaskImpl.current();
+        ScopeImpl<?, ?> top = ownedTop(mySubtask);
+        if (top != this && top != null && top.isEnclosedBy(this)) {
+            violation = new StructureViolationException("scope " + path + " closed while scope " + top.path
+                    + ", opened inside it by the same thread, is still open: close the innermost scope first "
+                    + "(use nested try-with-resources); the inner scopes were closed now");
+            while ((top = ownedTop(mySubtask)) != this && top != null) {
+                try {
+                    top.closeInternal();
+                } catch (Throwable t) {
+                    violation.addSuppressed(t);
+                }
+            }
+        }
+        closeInternal();
+        if (violation != null) {
+            throw violation;
+        }
+    }
+
+    private boolean isEnclosedBy(ScopeImpl<?, ?> outer) {
+        for (ScopeImpl<?, ?> s = this.enclosing; s != null; s = s.enclosing) {
+            if (s == outer) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void closeInternal() {
+        STATE.setVolatile(this, CLOSING);
+        if (running.get() > 0 || !children.isEmpty()) {
+            cancel(new CancelReason.Closed(path));
+        }
+        ScheduledFuture<?> timer = deadlineTimer;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        awaitSettled();
+        if (parent == null) {
+            ROOTS.remove(this);
+        } else {
+            parent.children.remove(this);
+        }
+        if (OWNED.get() == this) {
+            if (enclosing == null) {
+                OWNED.remove();
+            } else {
+                OWNED.set(enclosing);
+            }
+        }
+        if (ownerSubtask != null) {
+            ownerSubtask.openedScopes--;
+        }
+        STATE.setVolatile(this, CLOSED);
+    }
+
+    private void checkOwner(String what) {
+        Thread me = Thread.currentThread();
+        if (me != owner) {
+            throw new WrongThreadException(what + " on scope " + path + " called by thread \"" + me.getName()
+                    + "\" (#" + me.threadId() + "), but only its owner \"" + owner.getName() + "\" (#"
+                    + owner.threadId() + "), the thread that opened it, may call it");
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    @Override
+    public boolean isCancelled() {
+        return reason != null;
+    }
+
+    @Override
+    public boolean isStopRequested() {
+        return stopRequested;
+    }
+
+    @Override
+    public Optional<CancelReason> cancelReason() {
+        return Optional.ofNullable(reason);
+    }
+
+    @Override
+    public Optional<Instant> deadline() {
+        return Optional.ofNullable(deadlineInstant);
+    }
+
+    @Override
+    public Duration remaining() {
+        if (deadlineNanos == NO_DEADLINE) {
+            return UNBOUNDED;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
+    }
+
+    /** Nanoseconds left until the effective deadline, {@link Long#MAX_VALUE} for none; may be negative. */
+    public long remainingNanos() {
+        return deadlineNanos == NO_DEADLINE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public Thread owner() {
+        return owner;
+    }
+
+    @Override
+    public Optional<Scope<?, ?>> parent() {
+        return Optional.ofNullable(parent);
+    }
+
+    @Override
+    public List<Throwable> failures() {
+        return List.copyOf(failures);
+    }
+
+    @Override
+    public List<Straggler> stragglers() {
+        return stragglers;
+    }
+
+    @Override
+    public ScopeSnapshot snapshot() {
+        List<ScopeSnapshot.SubtaskSnapshot> subs = new ArrayList<>();
+        for (SubtaskImpl<?> s : live) {
+            Thread t = s.thread;
+            if (t != null) {
+                subs.add(new ScopeSnapshot.SubtaskSnapshot(t.getName(), t.threadId(), t.getState().name(), s.state()));
+            }
+        }
+        List<ScopeSnapshot> kids = new ArrayList<>();
+        for (ScopeImpl<?, ?> c : children) {
+            kids.add(c.snapshot());
+        }
+        String st = switch (state) {
+            case OPEN -> "OPEN";
+            case JOINED -> "JOINED";
+            case CLOSING -> "CLOSING";
+            default -> "CLOSED";
+        };
+        CancelReason r = reason;
+        return new ScopeSnapshot(path, owner.getName() + " #" + owner.threadId(), st,
+                r == null ? Optional.empty() : Optional.of(r.describe()), stopRequested, deadline(), subs, kids);
+    }
+
+    @Override
+    public String toString() {
+        return "Scope[" + path + (reason == null ? "" : ", cancelled: " + reason.describe()) + "]";
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return r;
+    }
+}

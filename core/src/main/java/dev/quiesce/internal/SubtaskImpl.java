@@ -1,0 +1,279 @@
+package dev.quiesce.internal;
+
+import dev.quiesce.CancelledException;
+import dev.quiesce.Scope;
+import dev.quiesce.Subtask;
+import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.SocketTimeoutException;
+import java.nio.channels.AsynchronousCloseException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+
+/**
+ * A forked task and the thread that runs it. It is its thread's {@link Runnable} and also its
+ * thread's {@link Thread.UncaughtExceptionHandler}: that handler slot is how a thread finds the
+ * subtask it runs (see {@link #current()}) without a {@code ThreadLocal}, whose map would cost more
+ * than the whole rest of a subtask's bookkeeping. Uncaught exceptions cannot reach it (the task is
+ * run inside a catch-all), so it forwards any to the handler the thread had before.
+ */
+public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.UncaughtExceptionHandler {
+
+    // state values
+    private static final int UNAVAILABLE = 0;
+    private static final int SUCCESS = 1;
+    private static final int FAILED = 2;
+    private static final int CANCELLED = 3;
+
+    // interruptState values: guards the thread's interrupt against Shield regions
+    static final int NORMAL = 0;
+    static final int SHIELDED = 1;
+    static final int SHIELDED_PENDING = 2;
+    static final int INTERRUPTING = 3;
+
+    private static final VarHandle STATE;
+    private static final VarHandle INTERRUPT_STATE;
+    private static final VarHandle CANCEL_REQUESTED;
+
+    static {
+        try {
+            var lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(SubtaskImpl.class, "state", int.class);
+            INTERRUPT_STATE = lookup.findVarHandle(SubtaskImpl.class, "interruptState", int.class);
+            CANCEL_REQUESTED = lookup.findVarHandle(SubtaskImpl.class, "cancelRequested", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final ScopeImpl<?, ?> scope;
+    private Callable<? extends T> task; // cleared when run
+    volatile Thread thread;
+    private Thread.UncaughtExceptionHandler previousHandler;
+    private Object outcome; // result or exception, published by the volatile write of state
+    private volatile int state;
+    private volatile int interruptState;
+    private volatile boolean cancelRequested;
+    private volatile long interruptedAtNanos; // 0 = never interrupted by a cancellation
+    int openedScopes; // scopes this subtask's thread has open; touched only by that thread
+
+    SubtaskImpl(ScopeImpl<?, ?> scope, Callable<? extends T> task) {
+        this.scope = scope;
+        this.task = task;
+    }
+
+    /** The subtask the current thread runs, or {@code null}. */
+    public static SubtaskImpl<?> current() {
+        Thread me = Thread.currentThread();
+        if (me.getUncaughtExceptionHandler() instanceof SubtaskImpl<?> s && s.thread == me) {
+            return s;
+        }
+        return null;
+    }
+
+    void bind(Thread t) {
+        Thread.UncaughtExceptionHandler prev = t.getUncaughtExceptionHandler();
+        // a thread without its own handler reports its ThreadGroup; only keep a handler set on purpose
+        this.previousHandler = (prev == t.getThreadGroup()) ? null : prev;
+        t.setUncaughtExceptionHandler(this);
+        this.thread = t;
+    }
+
+    @Override
+    public void run() {
+        try {
+            Callable<? extends T> c = task;
+            task = null;
+            if (cancelRequested || scope.isCancelled()) {
+                finish(CANCELLED, null);
+                return;
+            }
+            T result;
+            try {
+                result = c.call();
+            } catch (Throwable t) {
+                if ((cancelRequested || scope.isCancelled()) && causedByCancellation(t)) {
+                    finish(CANCELLED, t);
+                } else {
+                    scope.recordFailure(t);
+                    finish(FAILED, t);
+                }
+                return;
+            }
+            finish(SUCCESS, result);
+        } finally {
+            scope.subtaskDone(this);
+        }
+    }
+
+    private void finish(int newState, Object value) {
+        outcome = value;
+        STATE.setVolatile(this, newState);
+        if (newState != CANCELLED) {
+            scope.onSubtaskComplete(this);
+        }
+    }
+
+    /** Marks a subtask that was forked into a cancelled scope, and never started, as cancelled. */
+    void cancelUnstarted() {
+        task = null;
+        STATE.setVolatile(this, CANCELLED);
+    }
+
+    /**
+     * Whether {@code t} (or a cause) is how blocking code reports an interrupt or a cancellation, so that
+     * a task that ends with it after cancellation counts as cancelled rather than failed.
+     */
+    static boolean causedByCancellation(Throwable t) {
+        Throwable c = t;
+        for (int depth = 0; c != null && depth < 32; depth++) {
+            if (c instanceof InterruptedException
+                    || (c instanceof InterruptedIOException && !(c instanceof SocketTimeoutException))
+                    || c instanceof AsynchronousCloseException // includes ClosedByInterruptException
+                    || c instanceof CancelledException
+                    || c instanceof CancellationException) {
+                return true;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+            c = c.getCause();
+        }
+        return false;
+    }
+
+    /**
+     * Interrupts the thread for a cancellation, unless it is inside a {@code Shield} region, in which
+     * case the interrupt is left pending for the end of the region. Callable from any thread.
+     */
+    void interruptForCancel() {
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
+        for (;;) {
+            int s = interruptState;
+            if (s == NORMAL) {
+                if (INTERRUPT_STATE.compareAndSet(this, NORMAL, INTERRUPTING)) {
+                    if (interruptedAtNanos == 0) {
+                        interruptedAtNanos = System.nanoTime();
+                    }
+                    try {
+                        t.interrupt();
+                    } finally {
+                        INTERRUPT_STATE.setVolatile(this, NORMAL);
+                    }
+                    return;
+                }
+            } else if (s == SHIELDED) {
+                if (INTERRUPT_STATE.compareAndSet(this, SHIELDED, SHIELDED_PENDING)) {
+                    return;
+                }
+            } else {
+                return; // already pending, or another thread is interrupting it right now
+            }
+        }
+    }
+
+    /** Called by the subtask's own thread entering a shield region. */
+    void enterShield() {
+        for (;;) {
+            if (INTERRUPT_STATE.compareAndSet(this, NORMAL, SHIELDED)) {
+                return;
+            }
+            Thread.onSpinWait(); // INTERRUPTING: a canceller is between its CAS and interrupt()
+        }
+    }
+
+    /**
+     * Called by the subtask's own thread leaving a shield region.
+     *
+     * @return whether a cancellation interrupt arrived during the region and must now be delivered
+     */
+    boolean exitShield() {
+        int s = (int) INTERRUPT_STATE.getAndSet(this, NORMAL);
+        if (s == SHIELDED_PENDING && interruptedAtNanos == 0) {
+            interruptedAtNanos = System.nanoTime();
+        }
+        return s == SHIELDED_PENDING;
+    }
+
+    boolean isShielded() {
+        int s = interruptState;
+        return s == SHIELDED || s == SHIELDED_PENDING;
+    }
+
+    long interruptedAtNanos() {
+        return interruptedAtNanos;
+    }
+
+    @Override
+    public State state() {
+        return switch (state) {
+            case SUCCESS -> State.SUCCESS;
+            case FAILED -> State.FAILED;
+            case CANCELLED -> State.CANCELLED;
+            default -> State.UNAVAILABLE;
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T get() {
+        int s = state;
+        if (s != SUCCESS) {
+            throw new IllegalStateException("subtask in " + scope.path() + " is " + state()
+                    + ", not SUCCESS: call get() only after join() and only on a successful subtask (check state())");
+        }
+        return (T) outcome;
+    }
+
+    @Override
+    public Throwable exception() {
+        int s = state;
+        if (s != FAILED) {
+            throw new IllegalStateException("subtask in " + scope.path() + " is " + state()
+                    + ", not FAILED: call exception() only on a failed subtask (check state())");
+        }
+        return (Throwable) outcome;
+    }
+
+    @Override
+    public boolean cancel() {
+        if (!CANCEL_REQUESTED.compareAndSet(this, false, true)) {
+            return false;
+        }
+        if (state != UNAVAILABLE) {
+            return false;
+        }
+        interruptForCancel();
+        return true;
+    }
+
+    @Override
+    public Scope<?, ?> scope() {
+        return scope;
+    }
+
+    @Override
+    public void uncaughtException(Thread t, Throwable e) {
+        Thread.UncaughtExceptionHandler h = previousHandler;
+        if (h == null) {
+            h = Thread.getDefaultUncaughtExceptionHandler();
+        }
+        if (h == null) {
+            h = t.getThreadGroup();
+        }
+        if (h != null) {
+            h.uncaughtException(t, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        Thread t = thread;
+        return "Subtask[" + scope.path() + ", " + (t == null ? "no thread" : t.getName() + "#" + t.threadId())
+                + ", " + state() + "]";
+    }
+}

@@ -1,0 +1,73 @@
+package dev.quiesce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * DESIGN.md, scope engine point 11: with CPU-busy tasks that poll the interrupt flag and yield, a
+ * virtual thread woken from a platform thread can starve, so a cancel path that waits for one to be
+ * scheduled can hang. Quiesce's cancel interrupts every thread directly from the cancelling thread.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BusyTasksCancelTest {
+
+    private static final int TASKS = 1_000;
+
+    enum Canceller { PLATFORM_THREAD, VIRTUAL_THREAD }
+
+    /** Spins until interrupted, yielding between polls, like a CPU-bound loop with a cancellation check. */
+    static void busyUntilInterrupted(AtomicInteger started, AtomicInteger finished) {
+        started.incrementAndGet();
+        while (!Thread.currentThread().isInterrupted()) {
+            Thread.yield();
+        }
+        finished.incrementAndGet();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void cancelCompletes_withAThousandBusyYieldingTasks_fromAPlatformThread(Threads threads) throws Exception {
+        run(threads, Canceller.PLATFORM_THREAD);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void cancelCompletes_withAThousandBusyYieldingTasks_fromAVirtualThread(Threads threads) throws Exception {
+        run(threads, Canceller.VIRTUAL_THREAD);
+    }
+
+    private static void run(Threads threads, Canceller canceller) throws Exception {
+        var started = new AtomicInteger();
+        var finished = new AtomicInteger();
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.named("busy"))) {
+            if (canceller == Canceller.VIRTUAL_THREAD) {
+                // The canceller is itself a virtual thread in the busy crowd: it is already running (so it
+                // needs no wake-up from a platform thread) and cancels once it sees others running.
+                var cancellerScope = scope;
+                Thread.ofVirtual().name("virtual-canceller").start(() -> {
+                    while (started.get() == 0) {
+                        Thread.yield();
+                    }
+                    cancellerScope.cancel(CancelReason.explicit("from a virtual thread"));
+                });
+            }
+            for (int i = 0; i < TASKS; i++) {
+                scope.fork(() -> busyUntilInterrupted(started, finished));
+            }
+            if (canceller == Canceller.PLATFORM_THREAD) {
+                Threads.awaitTrue(() -> started.get() > 0);
+                scope.cancel(CancelReason.explicit("from a platform thread"));
+            }
+            assertThatThrownBy(scope::join).isInstanceOf(CancelledException.class);
+        }
+        // Every task either ran and saw its interrupt, or never ran because the scope was cancelled first.
+        assertThat(finished.get()).isEqualTo(started.get());
+        assertThat(started.get()).isBetween(1, TASKS);
+    }
+}

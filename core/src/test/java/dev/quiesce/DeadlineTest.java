@@ -1,0 +1,166 @@
+package dev.quiesce;
+
+import static dev.quiesce.Threads.sleepForever;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DeadlineTest {
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void expiry_cancelsWithReasonDeadline_andJoinThrows(Threads threads) throws Exception {
+        var seenByTask = new AtomicReference<CancelReason>();
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("slow")
+                .withTimeout(Duration.ofMillis(50))))) {
+            scope.fork(() -> {
+                try {
+                    sleepForever();
+                } catch (InterruptedException e) {
+                    seenByTask.set(Scope.current().cancelReason().orElseThrow());
+                    throw e;
+                }
+                return null;
+            });
+            assertThatThrownBy(scope::join).isInstanceOfSatisfying(DeadlineExceededException.class, e -> {
+                assertThat(e.reason()).isInstanceOf(CancelReason.Deadline.class);
+                assertThat(((CancelReason.Deadline) e.reason()).scopePath()).isEqualTo("/slow");
+            });
+            assertThat(scope.remaining()).isEqualTo(Duration.ZERO);
+        }
+        assertThat(seenByTask.get()).isInstanceOf(CancelReason.Deadline.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void expiry_cancelsEvenWhenTheOwnerIsNotInJoin(Threads threads) throws Exception {
+        var interrupted = new CountDownLatch(1);
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withTimeout(Duration.ofMillis(50))))) {
+            scope.fork(() -> {
+                try {
+                    sleepForever();
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                }
+            });
+            assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue(); // the owner waits here, not in join
+            assertThat(scope.cancelReason()).containsInstanceOf(CancelReason.Deadline.class);
+            assertThatThrownBy(scope::join).isInstanceOf(DeadlineExceededException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void theEarliestDeadlineInTheChainWins(Threads threads) throws Exception {
+        var childDeadline = new AtomicReference<Instant>();
+        var childRemaining = new AtomicReference<Duration>();
+        var grandchildReason = new AtomicReference<CancelReason>();
+        try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("root")
+                .withTimeout(Duration.ofMillis(200))))) {
+            Instant rootDeadline = root.deadline().orElseThrow();
+            root.fork(() -> {
+                // asks for an hour, gets what is left of the parent's 200 ms
+                try (var child = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("child")
+                        .withTimeout(Duration.ofHours(1))))) {
+                    childDeadline.set(child.deadline().orElseThrow());
+                    childRemaining.set(Scope.current().remaining());
+                    child.fork(() -> {
+                        try (var grandchild = Scope.open(Joiner.awaitAll(), threads.named("grandchild"))) {
+                            grandchild.fork(() -> {
+                                sleepForever();
+                                return null;
+                            });
+                            try {
+                                grandchild.join();
+                            } finally {
+                                grandchildReason.set(grandchild.cancelReason().orElse(null));
+                            }
+                        }
+                        return null;
+                    });
+                    child.join();
+                }
+                return null;
+            });
+            assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
+            assertThat(childDeadline.get()).isEqualTo(rootDeadline);
+            assertThat(childRemaining.get()).isLessThanOrEqualTo(Duration.ofMillis(200));
+        }
+        assertThat(grandchildReason.get().root()).isInstanceOfSatisfying(CancelReason.Deadline.class,
+                d -> assertThat(d.scopePath()).isEqualTo("/root"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aChildsEarlierDeadline_cancelsTheChildOnly(Threads threads) throws Exception {
+        var childOutcome = new AtomicReference<Throwable>();
+        try (var root = Scope.open(Joiner.<String>awaitAll(), threads.named("root"))) {
+            Subtask<String> task = root.fork(() -> {
+                try (var child = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("child")
+                        .withTimeout(Duration.ofMillis(30))))) {
+                    child.fork(() -> {
+                        sleepForever();
+                        return null;
+                    });
+                    child.join();
+                } catch (DeadlineExceededException e) {
+                    childOutcome.set(e);
+                }
+                return "parent still running";
+            });
+            root.join();
+            assertThat(root.isCancelled()).isFalse();
+            assertThat(task.get()).isEqualTo("parent still running");
+        }
+        assertThat(childOutcome.get()).isInstanceOf(DeadlineExceededException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aDeadlineInThePast_cancelsAtOpen(Threads threads) throws Exception {
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withDeadline(Instant.now().minusSeconds(1))))) {
+            assertThat(scope.isCancelled()).isTrue();
+            assertThat(scope.fork(() -> "never").state()).isEqualTo(Subtask.State.CANCELLED);
+            assertThatThrownBy(scope::join).isInstanceOf(DeadlineExceededException.class);
+        }
+    }
+
+    @Test
+    void remaining_isUnboundedWithoutADeadline_andVisibleToTasks() throws Exception {
+        try (var scope = Scope.open(Joiner.<Duration>allSuccessfulOrThrow())) {
+            assertThat(scope.deadline()).isEmpty();
+            assertThat(scope.remaining()).isEqualTo(Duration.ofSeconds(Long.MAX_VALUE));
+            Subtask<Duration> seen = scope.fork(() -> Scope.current().remaining());
+            scope.join();
+            assertThat(seen.get()).isEqualTo(Duration.ofSeconds(Long.MAX_VALUE));
+        }
+        try (var scope = Scope.open(Joiner.<Duration>allSuccessfulOrThrow(), c -> c.withTimeout(Duration.ofHours(1)))) {
+            Subtask<Duration> seen = scope.fork(() -> Scope.current().remaining());
+            scope.join();
+            assertThat(seen.get()).isPositive().isLessThanOrEqualTo(Duration.ofHours(1));
+        }
+    }
+
+    @Test
+    void aCompletedScope_cancelsItsDeadlineTimer() throws Exception {
+        Scope<Object, Void> scope;
+        try (var s = Scope.open(Joiner.awaitAll(), c -> c.withTimeout(Duration.ofMillis(20)))) {
+            scope = s;
+            s.fork(() -> "quick");
+            s.join();
+        }
+        // Wait past the deadline on a latch that nobody counts down: the timer must not fire later.
+        new CountDownLatch(1).await(60, TimeUnit.MILLISECONDS);
+        assertThat(scope.isCancelled()).isFalse();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.quiesce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The module exports its API packages only; everything in dev.quiesce.internal stays hidden. */
+class ModuleDescriptorTest {
+
+    private static ModuleDescriptor descriptor() throws Exception {
+        Path classes = Path.of(Scope.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return ModuleFinder.of(classes).find("dev.quiesce").orElseThrow().descriptor();
+    }
+
+    @Test
+    void exportsOnlyTheApiPackages() throws Exception {
+        ModuleDescriptor d = descriptor();
+        Set<String> exported = d.exports().stream()
+                .peek(e -> assertThat(e.isQualified()).as("qualified export %s", e).isFalse())
+                .map(ModuleDescriptor.Exports::source)
+                .collect(Collectors.toSet());
+        assertThat(exported).containsExactlyInAnyOrder("dev.quiesce");
+        assertThat(d.packages()).contains("dev.quiesce.internal");
+        assertThat(d.opens()).isEmpty();
+    }
+
+    @Test
+    void requiresOnlySlf4jAndJdkModules() throws Exception {
+        Set<String> required = descriptor().requires().stream()
+                .map(ModuleDescriptor.Requires::name)
+                .filter(n -> !n.equals("java.base"))
+                .collect(Collectors.toSet());
+        assertThat(required).allMatch(n -> n.equals("org.slf4j") || n.startsWith("jdk."));
+    }
+}
