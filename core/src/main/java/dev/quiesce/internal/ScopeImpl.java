@@ -252,8 +252,23 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private <U extends T> Subtask<U> forkInternal(Callable<? extends U> task) {
+        return forkInternal(task, null, false);
+    }
+
+    /**
+     * Forks from any thread, with the thread named {@code path + "/" + threadName} when the default
+     * factory is used: for Quiesce's own services (the shutdown's root scope is forked into by the
+     * application's threads; the HTTP adapter forks one task per exchange from the server's
+     * dispatcher thread). Not part of the API.
+     */
+    public <U extends T> Subtask<U> forkService(String threadName, Callable<? extends U> task) {
+        Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
+        return forkInternal(task, threadName, true);
+    }
+
+    private <U extends T> Subtask<U> forkInternal(Callable<? extends U> task, String threadName, boolean anyThread) {
         Thread me = Thread.currentThread();
-        if (me != owner && !isContainedIn(me)) {
+        if (!anyThread && me != owner && !isContainedIn(me)) {
             throw new WrongThreadException("fork() on scope " + path + " called by thread \"" + me.getName()
                     + "\", which is neither its owner (\"" + owner.getName() + "\") nor running inside it: "
                     + "fork from the owner or from a task of the scope");
@@ -262,12 +277,15 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (st >= CLOSING) {
             throw new IllegalStateException("scope " + path + " is closed: fork before close(), or open a new scope");
         }
-        if (st == JOINED && me == owner) {
+        if (st == JOINED && me == owner && !anyThread) {
             throw new IllegalStateException("join() was already called on scope " + path
                     + ": fork every subtask before join(), or open a new scope for more work");
         }
         var subtask = new SubtaskImpl<U>(this, task);
         Thread thread = newThread(subtask);
+        if (threadName != null && threadFactory == null) {
+            thread.setName(path + "/" + threadName);
+        }
         subtask.bind(thread);
         boolean cancelScope;
         try {
@@ -598,24 +616,105 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         long now = System.nanoTime();
         List<Straggler> found = new ArrayList<>();
         for (SubtaskImpl<?> s : live) {
-            Thread t = s.thread;
-            if (t == null || !t.isAlive()) {
-                continue;
+            Straggler st = straggler(s, now);
+            if (st != null) {
+                found.add(st);
             }
-            long at = s.interruptedAtNanos();
-            found.add(new Straggler(
-                    t.getName(),
-                    t.threadId(),
-                    t.isVirtual(),
-                    path,
-                    Arrays.asList(t.getStackTrace()),
-                    at == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(now - at))));
         }
         stragglers = List.copyOf(found);
         for (Straggler s : found) {
             LOG.warn("scope {} abandons a thread that did not end within the close timeout of {} ms: {}",
                     path, Duration.ofNanos(closeTimeoutNanos).toMillis(), s.describe());
         }
+    }
+
+    // ------------------------------------------------------------------ for the shutdown sequence
+
+    /** The number of subtasks whose threads have not finished. */
+    public int runningCount() {
+        return running.get();
+    }
+
+    /** Running subtasks in this scope and all its descendants. */
+    public int totalRunning() {
+        int n = running.get();
+        for (ScopeImpl<?, ?> c : children) {
+            n += c.totalRunning();
+        }
+        return n;
+    }
+
+    /**
+     * Waits, as the owner and without joining, until no subtask is running or {@code deadlineNanos}
+     * (System.nanoTime) passes or {@code wake} returns true after an unpark; interrupts are remembered
+     * and restored.
+     *
+     * @return whether no subtask is running
+     */
+    public boolean awaitNoRunning(long deadlineNanos, java.util.function.BooleanSupplier wake) {
+        checkOwner("awaitNoRunning()");
+        boolean interrupted = false;
+        waiter = owner;
+        try {
+            while (running.get() != 0 && !wake.getAsBoolean()) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            waiter = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return running.get() == 0;
+    }
+
+    /** Unparks the owner if it waits in {@link #awaitNoRunning}. */
+    public void wakeOwner() {
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Every subtask thread still running in this scope and its descendants, with stacks. */
+    public List<Straggler> collectStragglers() {
+        List<Straggler> out = new ArrayList<>();
+        collectStragglers(out, System.nanoTime());
+        return out;
+    }
+
+    private void collectStragglers(List<Straggler> out, long now) {
+        for (SubtaskImpl<?> s : live) {
+            Straggler st = straggler(s, now);
+            if (st != null) {
+                out.add(st);
+            }
+        }
+        for (ScopeImpl<?, ?> c : children) {
+            c.collectStragglers(out, now);
+        }
+    }
+
+    private Straggler straggler(SubtaskImpl<?> s, long now) {
+        Thread t = s.thread;
+        if (t == null || !t.isAlive()) {
+            return null;
+        }
+        long at = s.interruptedAtNanos();
+        return new Straggler(
+                t.getName(),
+                t.threadId(),
+                t.isVirtual(),
+                path,
+                Arrays.asList(t.getStackTrace()),
+                at == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(now - at)));
     }
 
     // ------------------------------------------------------------------ close

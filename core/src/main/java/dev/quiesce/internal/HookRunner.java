@@ -1,0 +1,66 @@
+package dev.quiesce.internal;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs one shutdown hook on its own platform thread, bounded by a timeout: a hook that never returns
+ * is interrupted and abandoned, and the sequence goes on. Platform threads, because a hook must run
+ * even when every carrier of the virtual-thread scheduler is occupied by stuck tasks.
+ */
+public final class HookRunner {
+    private HookRunner() {}
+
+    /** How a hook ended. */
+    public enum Status { OK, FAILED, TIMED_OUT }
+
+    /**
+     * The result of a run.
+     *
+     * @param status how it ended
+     * @param duration how long it ran (up to the timeout)
+     * @param error what it threw, if it failed
+     */
+    public record Result(Status status, Duration duration, Throwable error) {}
+
+    /** Runs {@code hook} on a new daemon platform thread named {@code threadName}, waiting at most {@code timeout}. */
+    public static Result run(String threadName, Duration timeout, Callable<?> hook) {
+        var done = new CountDownLatch(1);
+        var error = new AtomicReference<Throwable>();
+        Thread t = Thread.ofPlatform().name(threadName).daemon(true).unstarted(() -> {
+            try {
+                hook.call();
+            } catch (Throwable e) {
+                error.set(e);
+            } finally {
+                done.countDown();
+            }
+        });
+        long start = System.nanoTime();
+        t.start();
+        boolean finished;
+        boolean interrupted = false;
+        long deadline = start + Timers.saturatedNanos(timeout);
+        for (;;) {
+            try {
+                finished = done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the sequence must go on; restore the flag afterwards
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        if (!finished) {
+            t.interrupt();
+            return new Result(Status.TIMED_OUT, took, null);
+        }
+        Throwable e = error.get();
+        return e == null ? new Result(Status.OK, took, null) : new Result(Status.FAILED, took, e);
+    }
+}

@@ -1,0 +1,1074 @@
+package dev.quiesce.shutdown;
+
+import dev.quiesce.CancelReason;
+import dev.quiesce.Joiner;
+import dev.quiesce.Scope;
+import dev.quiesce.Straggler;
+import dev.quiesce.Subtask;
+import dev.quiesce.internal.HookRunner;
+import dev.quiesce.internal.PhaseEvent;
+import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.Signals;
+import dev.quiesce.internal.ThreadDump;
+import dev.quiesce.internal.Timers;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The root scope of a service: turns SIGTERM (or SIGINT, a programmatic {@link #initiate}, a failed
+ * service, or the JVM's own shutdown) into one ordered, deadline-bounded sequence that finishes
+ * in-flight work, persists state, releases resources in reverse order, reports what it did, and exits.
+ *
+ * <pre>{@code
+ * var shutdown = Shutdown.builder()
+ *         .platformBudget(Duration.ofSeconds(30))     // terminationGracePeriodSeconds
+ *         .preDrainDelay(Duration.ofSeconds(5))       // let the load balancer see "not ready"
+ *         .gracePeriod(Duration.ofSeconds(15))
+ *         .start();
+ * shutdown.onCleanup("db-pool", pool);                // closed last-registered-first
+ * shutdown.onPersist("state", remaining -> AtomicFiles.writeString(stateFile, state.toJson()));
+ * shutdown.fork("worker", () -> { while (!Scope.stopRequested()) work(); });
+ * shutdown.markReady();
+ * shutdown.awaitTermination();                        // the process exits when the sequence ends
+ * }</pre>
+ *
+ * <h2>The sequence</h2>
+ * {@link Phase#TRIGGER} → {@link Phase#READINESS} (readiness {@code DRAINING}, then the pre-drain delay)
+ * → {@link Phase#STOP_ACCEPTING} (registered listeners) → {@link Phase#DRAIN} (soft stop to services;
+ * wait for the {@linkplain #inFlight() in-flight tracker} to reach zero and services to return, up to the
+ * grace period) → {@link Phase#CANCEL} (interrupt the rest, wait the cancel grace) → {@link Phase#ABANDON}
+ * (stragglers reported with scope path and stack) → {@link Phase#PERSIST} (state hooks, each on its own
+ * thread outside the cancelled tree, each told its budget) → {@link Phase#CLEANUP} (resources in reverse
+ * order, each with its own timeout; a failure or timeout never stops the next) → {@link Phase#REPORT} →
+ * {@link Phase#EXIT}. Every phase is timed, logged, sent to {@linkplain Builder#onPhase listeners}, recorded
+ * as a JFR event and kept in the {@link ShutdownReport}.
+ *
+ * <h2>Signals</h2>
+ * SIGTERM and SIGINT start the sequence; a second one skips what is left of the pre-drain delay and the
+ * grace period and cancels now; a third dumps the threads and halts. SIGHUP runs the reload hooks and the
+ * service keeps serving. The signal handler only notifies; a dispatcher thread acts. Where a signal
+ * cannot be handled (no {@code jdk.unsupported} in the runtime, or the process inherited it as ignored,
+ * which is logged), a JVM shutdown hook runs the same sequence when the JVM exits.
+ *
+ * <h2>Budget</h2>
+ * The phases' budgets must fit the platform budget (Kubernetes' {@code terminationGracePeriodSeconds})
+ * minus a margin; {@link Builder#start()} refuses a configuration that does not, naming the phase to
+ * shorten. A watchdog dumps the threads and halts the JVM with {@link ShutdownReport#HALTED_EXIT_CODE}
+ * if the sequence still runs at the platform budget minus half the margin.
+ *
+ * <p>Thread-safe: every method may be called from any thread. Registration methods may be called until
+ * the sequence reaches the phase that uses them.
+ */
+public final class Shutdown {
+    private static final Logger LOG = LoggerFactory.getLogger(Shutdown.class);
+
+    private static final int RUNNING = 0;
+    private static final int TRIGGERED = 1;
+    private static final int DONE = 2;
+
+    /** What happens when the sequence ends. */
+    public enum ExitPolicy {
+        /** Call {@link System#exit(int)} with the report's exit code (unless the JVM is already exiting). */
+        EXIT,
+        /** Return: {@link #awaitTermination()} returns the report and the application decides. */
+        RETURN
+    }
+
+    /** A hook without arguments: a stop-accepting listener, a reload hook, a service body. */
+    @FunctionalInterface
+    public interface Hook {
+        /** Runs the hook. */
+        void run() throws Exception;
+    }
+
+    /** A state hook; it is told how long it may take. */
+    @FunctionalInterface
+    public interface PersistHook {
+        /** Persists state within {@code budget}. */
+        void persist(Duration budget) throws Exception;
+    }
+
+    /** Is told about every phase as it starts and ends (on the shutdown's coordinator thread). */
+    public interface PhaseListener {
+        /** Called when {@code phase} starts. */
+        default void started(Phase phase) {}
+
+        /** Called when a phase ends, with its timing and note. */
+        default void ended(ShutdownReport.PhaseTiming timing) {}
+
+        /** Called with the report once it is made, before the exit (e.g. to write it to a file). */
+        default void reported(ShutdownReport report) {}
+    }
+
+    private record Registered<H>(String name, H hook, Duration timeout) {}
+
+    private final Config cfg;
+    private final Readiness readiness = new Readiness();
+    private final InFlightTracker inFlight = new InFlightTracker();
+    private final List<Registered<Hook>> stopListeners = new CopyOnWriteArrayList<>();
+    private final List<Registered<PersistHook>> persistHooks = new CopyOnWriteArrayList<>();
+    private final List<Registered<AutoCloseable>> cleanups = new CopyOnWriteArrayList<>();
+    private final List<Registered<Hook>> reloadHooks = new CopyOnWriteArrayList<>();
+
+    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final CountDownLatch rootOpened = new CountDownLatch(1);
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
+    private final AtomicInteger stopSignals = new AtomicInteger();
+    private final AtomicInteger reloads = new AtomicInteger();
+
+    private volatile ScopeImpl<Object, Void> root;
+    private volatile CancelReason reason;
+    private volatile String triggerKind;
+    private volatile boolean escalated;
+    private volatile boolean jvmShuttingDown;
+    private volatile Integer exitCodeOverride;
+    private volatile long triggerNanos;
+    private volatile long budgetDeadlineNanos = Long.MAX_VALUE;
+    private volatile Phase phase;
+    private volatile ShutdownReport report;
+    private volatile Thread coordinator;
+
+    private Shutdown(Config cfg) {
+        this.cfg = cfg;
+    }
+
+    /** A builder with the defaults: 30 s platform budget, 2 s margin, 15 s grace, 2 s cancel grace. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /**
+     * Runs {@code service} as a supervised task of the shutdown's root scope, in a virtual thread named
+     * {@code /<name>/<service>}. A service should return when {@link Scope#stopRequested()} turns true
+     * (the drain phase asks), and must stop when interrupted (the cancel phase). A service that fails
+     * starts the shutdown, with exit code 1.
+     */
+    public Subtask<Object> fork(String name, Hook service) {
+        requireName(name);
+        Objects.requireNonNull(service, "service must not be null");
+        if (state.get() != RUNNING) {
+            throw new IllegalStateException("shutdown already started: service " + name
+                    + " is not started; fork services before the shutdown is triggered");
+        }
+        return root().forkService(name, () -> {
+            service.run();
+            return null;
+        });
+    }
+
+    /** Registers a listener that stops accepting new work (closes a server's accept side) in {@link Phase#STOP_ACCEPTING}. */
+    public void onStopAccepting(String name, Hook listener) {
+        register(stopListeners, name, listener, cfg.stopAcceptingBudget, "stop-accepting", Phase.STOP_ACCEPTING);
+    }
+
+    /** Registers a state hook for {@link Phase#PERSIST}, bounded by the persist budget. */
+    public void onPersist(String name, PersistHook hook) {
+        register(persistHooks, name, hook, cfg.persistBudget, "persist", Phase.PERSIST);
+    }
+
+    /** Like {@link #onPersist(String, PersistHook)} with a timeout of its own (at most the persist budget). */
+    public void onPersist(String name, PersistHook hook, Duration timeout) {
+        register(persistHooks, name, hook, checkTimeout(timeout, cfg.persistBudget, "persist"), "persist",
+                Phase.PERSIST);
+    }
+
+    /**
+     * Registers a resource to close in {@link Phase#CLEANUP}. Resources close in reverse order of
+     * registration (register the pool before the server that uses it), each bounded by the cleanup budget.
+     */
+    public void onCleanup(String name, AutoCloseable resource) {
+        register(cleanups, name, resource, cfg.cleanupBudget, "cleanup", Phase.CLEANUP);
+    }
+
+    /** Like {@link #onCleanup(String, AutoCloseable)} with a timeout of its own (at most the cleanup budget). */
+    public void onCleanup(String name, AutoCloseable resource, Duration timeout) {
+        register(cleanups, name, resource, checkTimeout(timeout, cfg.cleanupBudget, "cleanup"), "cleanup",
+                Phase.CLEANUP);
+    }
+
+    /** Registers a hook that SIGHUP runs (reload configuration, reopen logs); the service keeps serving. */
+    public void onReload(String name, Hook hook) {
+        requireName(name);
+        Objects.requireNonNull(hook, "reload hook must not be null");
+        reloadHooks.add(new Registered<>(name, hook, cfg.reloadTimeout));
+    }
+
+    private <H> void register(List<Registered<H>> list, String name, H hook, Duration timeout, String what,
+            Phase usedIn) {
+        requireName(name);
+        Objects.requireNonNull(hook, what + " hook must not be null");
+        Phase p = phase;
+        if (p != null && p.compareTo(usedIn) >= 0) {
+            throw new IllegalStateException("the shutdown is already in phase " + p + ": " + what + " hook "
+                    + name + " would never run; register it before the shutdown starts");
+        }
+        list.add(new Registered<>(name, hook, timeout));
+    }
+
+    private static Duration checkTimeout(Duration timeout, Duration budget, String what) {
+        requirePositive(timeout, what + " timeout");
+        if (timeout.compareTo(budget) > 0) {
+            throw new IllegalArgumentException(what + " timeout " + timeout + " is longer than the " + what
+                    + " budget " + budget + ": shorten the timeout or raise the budget with Builder." + what
+                    + "Budget(..)");
+        }
+        return timeout;
+    }
+
+    private static void requireName(String name) {
+        Objects.requireNonNull(name, "name must not be null");
+        if (name.isBlank() || name.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("name '" + name + "' must be non-blank and must not contain '/'");
+        }
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** Marks the service ready: readiness moves from {@code STARTING} to {@code SERVING}. */
+    public void markReady() {
+        readiness.advanceTo(Readiness.State.SERVING);
+    }
+
+    /** The service's readiness, for health endpoints. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    /** The tracker the drain phase waits on: count requests and jobs with it. */
+    public InFlightTracker inFlight() {
+        return inFlight;
+    }
+
+    /** The root scope the services run in (its path is {@code /<name>}); read it, do not join or close it. */
+    public Scope<?, ?> scope() {
+        return root();
+    }
+
+    /** The phase running now, empty before a trigger. */
+    public Optional<Phase> phase() {
+        return Optional.ofNullable(phase);
+    }
+
+    /** Whether the sequence has started. */
+    public boolean isShuttingDown() {
+        return state.get() != RUNNING;
+    }
+
+    /** Time left of the sequence's budget (platform budget minus margin), or the whole budget before a trigger. */
+    public Duration remaining() {
+        long d = budgetDeadlineNanos;
+        if (d == Long.MAX_VALUE) {
+            return cfg.sequenceBudget;
+        }
+        long left = d - System.nanoTime();
+        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
+    }
+
+    /** The report, once the sequence has ended. */
+    public Optional<ShutdownReport> report() {
+        return Optional.ofNullable(report);
+    }
+
+    /** This shutdown's configuration, as built. */
+    public String describeConfig() {
+        return cfg.toString();
+    }
+
+    // ------------------------------------------------------------------ triggers
+
+    /** Starts the sequence with an {@link CancelReason.Explicit} reason. Idempotent. */
+    public boolean initiate(String why) {
+        return initiate(CancelReason.explicit(why));
+    }
+
+    /**
+     * Starts the sequence for {@code why}; returns at once. Idempotent: only the first trigger counts.
+     *
+     * @return whether this call started it
+     */
+    public boolean initiate(CancelReason why) {
+        Objects.requireNonNull(why, "reason must not be null");
+        return trigger(why, why instanceof CancelReason.Signal ? "SIGNAL" : "PROGRAMMATIC");
+    }
+
+    /**
+     * Asks the process to exit with {@code code} once the sequence has run: starts it if needed and returns
+     * at once, so it never deadlocks, whether called from a task, a hook or a listener.
+     */
+    public void exit(int code) {
+        exitCodeOverride = code;
+        trigger(CancelReason.explicit("exit(" + code + ") requested"), "PROGRAMMATIC");
+    }
+
+    /** Cuts the pre-drain delay and grace period short, as a second SIGTERM does. */
+    public void escalate() {
+        if (state.get() == RUNNING) {
+            return;
+        }
+        escalated = true;
+        signalChange();
+        inFlight.wakeWaiters();
+        ScopeImpl<Object, Void> r = root;
+        if (r != null) {
+            r.wakeOwner();
+        }
+    }
+
+    private boolean trigger(CancelReason why, String kind) {
+        if (!state.compareAndSet(RUNNING, TRIGGERED)) {
+            return false;
+        }
+        triggerNanos = System.nanoTime();
+        budgetDeadlineNanos = triggerNanos + cfg.sequenceBudget.toNanos();
+        reason = why;
+        triggerKind = kind;
+        long watchdogDelay = cfg.platformBudget.minus(cfg.margin.dividedBy(2)).toNanos();
+        Timers.schedule(this::watchdog, watchdogDelay);
+        signalChange();
+        return true;
+    }
+
+    private void signalChange() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void watchdog() {
+        if (state.get() == DONE) {
+            return;
+        }
+        String dump = ThreadDump.capture("watchdog: the shutdown sequence exceeded its budget, in phase " + phase);
+        System.err.println(dump);
+        LOG.error("shutdown exceeded the platform budget of {} (phase {}); halting with exit code {}",
+                cfg.platformBudget, phase, ShutdownReport.HALTED_EXIT_CODE);
+        Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    private Shutdown begin() {
+        preload();
+        Thread c = Thread.ofPlatform().name("quiesce-shutdown").daemon(false).unstarted(this::coordinate);
+        coordinator = c;
+        c.start();
+        awaitUninterruptibly(rootOpened);
+        installSignals();
+        Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(this::onJvmShutdown);
+        Runtime.getRuntime().addShutdownHook(hook);
+        LOG.info("shutdown armed: {}", cfg);
+        return this;
+    }
+
+    /**
+     * Loads and initialises what the sequence uses, now rather than after SIGTERM: the first JFR event
+     * class alone costs a few hundred milliseconds of class loading, which would otherwise be spent
+     * inside the shutdown budget.
+     */
+    private static void preload() {
+        PhaseEvent.warmUp();
+        Timers.schedule(() -> { }, 0); // starts the timer thread the watchdog uses
+        for (Class<?> c : new Class<?>[] {ShutdownReport.class, ShutdownReport.PhaseTiming.class,
+                ShutdownReport.HookOutcome.class, ShutdownReport.Outcome.class, ShutdownReport.HookStatus.class,
+                HookRunner.class, HookRunner.Result.class, Phase.class, ThreadDump.class, Recorder.class,
+                CancelReason.Signal.class, CancelReason.ParentCancelled.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private ScopeImpl<Object, Void> root() {
+        ScopeImpl<Object, Void> r = root;
+        if (r == null) {
+            throw new IllegalStateException("the shutdown has not started: use Shutdown.builder()...start()");
+        }
+        return r;
+    }
+
+    /** How a signal this shutdown was asked to handle is handled. */
+    public enum SignalStatus {
+        /** Quiesce's handler is installed. */
+        HANDLED,
+        /** The process inherited the signal as ignored (e.g. SIGINT of a background job); it stays ignored. */
+        IGNORED_BY_PROCESS,
+        /** The JVM or OS reserves the signal (e.g. {@code -Xrs}). */
+        REFUSED,
+        /** This runtime cannot handle signals (no {@code jdk.unsupported}); the JVM shutdown hook is the fallback. */
+        UNAVAILABLE
+    }
+
+    /** For each signal this shutdown was configured to handle (by name, e.g. {@code TERM}), how it is handled. */
+    public java.util.Map<String, SignalStatus> signalHandling() {
+        return java.util.Collections.unmodifiableMap(signalStatus);
+    }
+
+    private final java.util.Map<String, SignalStatus> signalStatus = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    private void installSignals() {
+        Set<String> handled = new java.util.LinkedHashSet<>();
+        for (String s : cfg.signals) {
+            handled.add(s);
+        }
+        if (!Signals.available()) {
+            handled.forEach(s -> signalStatus.put(s, SignalStatus.UNAVAILABLE));
+            LOG.warn("signals cannot be handled in this runtime (no module jdk.unsupported): a JVM shutdown hook "
+                    + "runs the shutdown sequence instead, and the exit code is the JVM's");
+            return;
+        }
+        if (handled.isEmpty()) {
+            return;
+        }
+        Thread dispatcher = Thread.ofPlatform().name("quiesce-signals").daemon(true).unstarted(this::dispatchSignals);
+        dispatcher.start();
+        for (String s : handled) {
+            Signals.Install result = Signals.handle(s, () -> signals.offer(s));
+            signalStatus.put(s, switch (result) {
+                case INSTALLED -> SignalStatus.HANDLED;
+                case IGNORED_BY_PROCESS -> SignalStatus.IGNORED_BY_PROCESS;
+                case REFUSED -> SignalStatus.REFUSED;
+                case UNAVAILABLE -> SignalStatus.UNAVAILABLE;
+            });
+            switch (result) {
+                case INSTALLED -> LOG.debug("handling SIG{}", s);
+                case IGNORED_BY_PROCESS -> LOG.warn("SIG{} is ignored by this process (inherited from its parent, "
+                        + "e.g. a background job of a non-interactive shell): it will not start the shutdown; "
+                        + "start the process so that SIG{} is not ignored", s, s);
+                case REFUSED -> LOG.warn("SIG{} is reserved by the JVM or OS (e.g. -Xrs): not handled; the JVM "
+                        + "shutdown hook runs the sequence if the JVM exits", s);
+                case UNAVAILABLE -> LOG.warn("SIG{} cannot be handled in this runtime", s);
+                default -> throw new AssertionError(result);
+            }
+        }
+    }
+
+    /** Takes signals from the handler's queue and acts; the handler itself only enqueues. */
+    private void dispatchSignals() {
+        for (;;) {
+            String s;
+            try {
+                s = signals.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (s.equals("HUP")) {
+                runReloadHooks();
+                continue;
+            }
+            int n = stopSignals.incrementAndGet();
+            if (n == 1) {
+                LOG.info("SIG{} received: starting the shutdown sequence", s);
+                trigger(new CancelReason.Signal(s), "SIGNAL");
+            } else if (n == 2) {
+                LOG.warn("SIG{} received again: skipping the rest of the grace period, cancelling now", s);
+                escalate();
+            } else {
+                String dump = ThreadDump.capture("SIG" + s + " received a third time");
+                System.err.println(dump);
+                LOG.error("SIG{} received a third time: halting with exit code {}", s, ShutdownReport.HALTED_EXIT_CODE);
+                Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
+            }
+        }
+    }
+
+    private void runReloadHooks() {
+        int n = reloads.incrementAndGet();
+        LOG.info("SIGHUP received: running {} reload hooks (reload #{})", reloadHooks.size(), n);
+        for (Registered<Hook> h : reloadHooks) {
+            HookRunner.Result r = HookRunner.run("quiesce-reload-" + h.name(), h.timeout(), () -> {
+                h.hook().run();
+                return null;
+            });
+            if (r.status() != HookRunner.Status.OK) {
+                LOG.warn("reload hook {} {}", h.name(), r.status(), r.error());
+            }
+        }
+    }
+
+    private void onJvmShutdown() {
+        jvmShuttingDown = true;
+        if (trigger(CancelReason.explicit("JVM shutdown (System.exit, or a signal Quiesce does not handle)"),
+                "JVM_SHUTDOWN")) {
+            LOG.info("JVM is shutting down: running the shutdown sequence from the JVM shutdown hook");
+        }
+        try {
+            // bounded: the watchdog halts the JVM at the platform budget anyway
+            done.await(cfg.platformBudget.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits until the sequence has ended and returns its report. With {@link ExitPolicy#EXIT} the process
+     * exits right after the report is made, so this returns only briefly, if at all.
+     */
+    public ShutdownReport awaitTermination() throws InterruptedException {
+        done.await();
+        return report;
+    }
+
+    /** Like {@link #awaitTermination()}, bounded; empty if the sequence has not ended by then. */
+    public Optional<ShutdownReport> awaitTermination(Duration timeout) throws InterruptedException {
+        return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS) ? Optional.ofNullable(report) : Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ the sequence
+
+    private void coordinate() {
+        try {
+            @SuppressWarnings("unchecked")
+            var r = (ScopeImpl<Object, Void>) ScopeImpl.open(new ServiceJoiner(), dev.quiesce.ScopeConfig.defaults()
+                    .withName(cfg.name).withCloseTimeout(cfg.cancelGrace));
+            root = r;
+        } finally {
+            rootOpened.countDown();
+        }
+        lock.lock();
+        try {
+            while (state.get() == RUNNING) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            runSequence();
+        } catch (Throwable t) {
+            LOG.error("the shutdown sequence failed unexpectedly; exiting with exit code {}",
+                    ShutdownReport.Outcome.FORCED.exitCode(), t);
+            finish(null, ShutdownReport.Outcome.FORCED.exitCode());
+        }
+    }
+
+    private final class Recorder {
+        final List<ShutdownReport.PhaseTiming> phases = new ArrayList<>();
+        final List<ShutdownReport.HookOutcome> hooks = new ArrayList<>();
+        private Phase current;
+        private long start;
+        private PhaseEvent event;
+
+        void start(Phase p) {
+            current = p;
+            phase = p;
+            start = System.nanoTime();
+            event = PhaseEvent.start();
+            LOG.info("shutdown phase {} started", p);
+            for (PhaseListener l : cfg.listeners) {
+                try {
+                    l.started(p);
+                } catch (RuntimeException e) {
+                    LOG.warn("phase listener threw", e);
+                }
+            }
+        }
+
+        void end(String note) {
+            long now = System.nanoTime();
+            var timing = new ShutdownReport.PhaseTiming(current, Duration.ofNanos(start - triggerNanos),
+                    Duration.ofNanos(now - start), note);
+            phases.add(timing);
+            event.finish(current.name(), note);
+            LOG.info("shutdown phase {} ended after {} ms: {}", current, timing.duration().toMillis(), note);
+            for (PhaseListener l : cfg.listeners) {
+                try {
+                    l.ended(timing);
+                } catch (RuntimeException e) {
+                    LOG.warn("phase listener threw", e);
+                }
+            }
+        }
+
+        ShutdownReport.HookStatus hook(Phase p, String name, Duration timeout, java.util.concurrent.Callable<?> body) {
+            if (timeout.isZero() || timeout.isNegative()) {
+                hooks.add(new ShutdownReport.HookOutcome(p, name, ShutdownReport.HookStatus.SKIPPED, Duration.ZERO,
+                        Optional.of("no budget left")));
+                LOG.warn("shutdown {} hook {} skipped: no budget left", p, name);
+                return ShutdownReport.HookStatus.SKIPPED;
+            }
+            HookRunner.Result r = HookRunner.run("quiesce-" + p.name().toLowerCase() + "-" + name, timeout, body);
+            ShutdownReport.HookStatus status = switch (r.status()) {
+                case OK -> ShutdownReport.HookStatus.OK;
+                case FAILED -> ShutdownReport.HookStatus.FAILED;
+                case TIMED_OUT -> ShutdownReport.HookStatus.TIMED_OUT;
+            };
+            Optional<String> error = switch (status) {
+                case FAILED -> Optional.of(String.valueOf(r.error()));
+                case TIMED_OUT -> Optional.of("did not return within " + timeout.toMillis() + " ms; interrupted and abandoned");
+                default -> Optional.empty();
+            };
+            hooks.add(new ShutdownReport.HookOutcome(p, name, status, r.duration(), error));
+            if (status == ShutdownReport.HookStatus.OK) {
+                LOG.info("shutdown {} hook {}: OK in {} ms", p, name, r.duration().toMillis());
+            } else {
+                LOG.warn("shutdown {} hook {}: {} ({})", p, name, status, error.orElse(""), r.error());
+            }
+            return status;
+        }
+    }
+
+    private void runSequence() {
+        var rec = new Recorder();
+        ScopeImpl<Object, Void> r = root;
+        CancelReason why = reason;
+        Instant startedAt = Instant.now().minusNanos(System.nanoTime() - triggerNanos);
+
+        rec.start(Phase.TRIGGER);
+        long inFlightAtTrigger = inFlight.inFlight();
+        long completedAtTrigger = inFlight.completed();
+        rec.end(why.describe() + " (" + triggerKind + "), " + inFlightAtTrigger + " in flight");
+
+        rec.start(Phase.READINESS);
+        readiness.advanceTo(Readiness.State.DRAINING);
+        boolean waitedFull = waitUnlessEscalated(cfg.preDrainDelay);
+        rec.end("readiness DRAINING" + (cfg.preDrainDelay.isZero() ? ", no pre-drain delay"
+                : waitedFull ? ", pre-drain delay " + cfg.preDrainDelay.toMillis() + " ms"
+                : ", pre-drain delay cut short by escalation"));
+
+        rec.start(Phase.STOP_ACCEPTING);
+        int listenerFailures = 0;
+        for (Registered<Hook> l : stopListeners) {
+            if (rec.hook(Phase.STOP_ACCEPTING, l.name(), min(l.timeout(), remaining()), () -> {
+                l.hook().run();
+                return null;
+            }) != ShutdownReport.HookStatus.OK) {
+                listenerFailures++;
+            }
+        }
+        rec.end(stopListeners.size() + " listeners stopped accepting" + (listenerFailures > 0
+                ? ", " + listenerFailures + " failed" : ""));
+
+        rec.start(Phase.DRAIN);
+        r.requestStop();
+        long graceDeadline = System.nanoTime() + cfg.gracePeriod.toNanos();
+        boolean idle = awaitIdle(graceDeadline);
+        boolean servicesDone = r.awaitNoRunning(graceDeadline, () -> escalated);
+        long inFlightAtCancel = inFlight.inFlight();
+        long drained = inFlight.completed() - completedAtTrigger;
+        rec.end(idle && servicesDone ? "drained: " + drained + " requests completed, services returned"
+                : (escalated ? "cut short by escalation" : "grace period expired") + ": " + inFlightAtCancel
+                        + " requests in flight, " + r.runningCount() + " services running");
+
+        rec.start(Phase.CANCEL);
+        int tasksCancelled = r.totalRunning();
+        r.cancel(why);
+        long cancelDeadline = System.nanoTime() + cfg.cancelGrace.toNanos();
+        boolean allStopped = r.awaitNoRunning(cancelDeadline, () -> false) && r.totalRunning() == 0;
+        rec.end(tasksCancelled == 0 ? "nothing left to cancel"
+                : "interrupted " + tasksCancelled + " tasks" + (allStopped ? ", all stopped" : ", some did not stop"));
+
+        rec.start(Phase.ABANDON);
+        List<Straggler> stragglers = r.collectStragglers();
+        r.close(); // returns at once: the close timeout (the cancel grace) counts from the cancellation
+        readiness.advanceTo(Readiness.State.STOPPED);
+        rec.end(stragglers.isEmpty() ? "no stragglers" : stragglers.size() + " stragglers abandoned");
+
+        rec.start(Phase.PERSIST);
+        long persistDeadline = System.nanoTime() + cfg.persistBudget.toNanos();
+        int hookFailures = listenerFailures;
+        for (Registered<PersistHook> h : persistHooks) {
+            Duration budget = min(min(h.timeout(), untilNanos(persistDeadline)), remaining());
+            if (rec.hook(Phase.PERSIST, h.name(), budget, () -> {
+                h.hook().persist(budget);
+                return null;
+            }) != ShutdownReport.HookStatus.OK) {
+                hookFailures++;
+            }
+        }
+        rec.end(persistHooks.size() + " state hooks, " + (persistHooks.size() - countFailed(rec, Phase.PERSIST)) + " ok");
+
+        rec.start(Phase.CLEANUP);
+        long cleanupDeadline = System.nanoTime() + cfg.cleanupBudget.toNanos();
+        List<Registered<AutoCloseable>> reversed = new ArrayList<>(cleanups);
+        java.util.Collections.reverse(reversed);
+        for (Registered<AutoCloseable> c : reversed) {
+            Duration budget = min(min(c.timeout(), untilNanos(cleanupDeadline)), remaining());
+            if (rec.hook(Phase.CLEANUP, c.name(), budget, () -> {
+                c.hook().close();
+                return null;
+            }) != ShutdownReport.HookStatus.OK) {
+                hookFailures++;
+            }
+        }
+        rec.end(cleanups.size() + " resources, closed in reverse order, "
+                + (cleanups.size() - countFailed(rec, Phase.CLEANUP)) + " ok");
+
+        rec.start(Phase.REPORT);
+        ShutdownReport.Outcome outcome;
+        if (why instanceof CancelReason.SubtaskFailed) {
+            outcome = ShutdownReport.Outcome.SERVICE_FAILED;
+        } else if (tasksCancelled > 0 || inFlightAtCancel > 0 || !stragglers.isEmpty()) {
+            outcome = ShutdownReport.Outcome.FORCED;
+        } else if (hookFailures > 0) {
+            outcome = ShutdownReport.Outcome.HOOKS_FAILED;
+        } else {
+            outcome = ShutdownReport.Outcome.CLEAN;
+        }
+        rec.end("outcome " + outcome);
+        var rep = new ShutdownReport(why.describe(), triggerKind, startedAt,
+                Duration.ofNanos(System.nanoTime() - triggerNanos), rec.phases, inFlightAtTrigger, drained,
+                inFlightAtCancel, tasksCancelled, escalated, stragglers, rec.hooks, outcome,
+                exitCodeOverride != null ? exitCodeOverride : outcome.exitCode());
+        if (outcome == ShutdownReport.Outcome.CLEAN) {
+            LOG.info("{}", rep.toText());
+        } else {
+            LOG.warn("{}", rep.toText());
+        }
+        for (PhaseListener l : cfg.listeners) {
+            try {
+                l.reported(rep);
+                l.started(Phase.EXIT);
+            } catch (RuntimeException e) {
+                LOG.warn("phase listener threw", e);
+            }
+        }
+        finish(rep, rep.exitCode());
+    }
+
+    private void finish(ShutdownReport rep, int exitCode) {
+        phase = Phase.EXIT;
+        report = rep;
+        state.set(DONE);
+        done.countDown();
+        if (cfg.exitPolicy == ExitPolicy.EXIT && !jvmShuttingDown) {
+            LOG.info("exiting with code {}", exitCode);
+            System.exit(exitCode);
+        }
+    }
+
+    private static int countFailed(Recorder rec, Phase p) {
+        return (int) rec.hooks.stream().filter(h -> h.phase() == p && h.status() != ShutdownReport.HookStatus.OK)
+                .count();
+    }
+
+    private boolean waitUnlessEscalated(Duration d) {
+        if (d.isZero()) {
+            return true;
+        }
+        long deadline = System.nanoTime() + d.toNanos();
+        lock.lock();
+        try {
+            while (!escalated) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return true;
+                }
+                try {
+                    changed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean awaitIdle(long deadlineNanos) {
+        try {
+            return inFlight.awaitIdleNanos(deadlineNanos, () -> escalated);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return inFlight.inFlight() == 0;
+        }
+    }
+
+    private static Duration untilNanos(long deadline) {
+        long left = deadline - System.nanoTime();
+        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The root scope's joiner: a supervisor whose failed services start the shutdown. */
+    private final class ServiceJoiner implements Joiner<Object, Void> {
+        @Override
+        public boolean onComplete(Subtask<?> subtask) {
+            if (subtask.state() == Subtask.State.FAILED && state.get() == RUNNING) {
+                LOG.error("service failed; starting the shutdown", subtask.exception());
+                trigger(new CancelReason.SubtaskFailed(subtask.scope().path(), String.valueOf(subtask),
+                        subtask.exception()), "SERVICE_FAILED");
+            }
+            return false;
+        }
+
+        @Override
+        public Void result() {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    private static void requirePositive(Duration d, String what) {
+        Objects.requireNonNull(d, what + " must not be null");
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, was " + d + "; e.g. Duration.ofSeconds(2)");
+        }
+    }
+
+    private static void requireNonNegative(Duration d, String what) {
+        Objects.requireNonNull(d, what + " must not be null");
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(what + " must not be negative, was " + d
+                    + "; use Duration.ZERO for none");
+        }
+    }
+
+    private record Config(
+            String name,
+            Duration platformBudget,
+            Duration margin,
+            Duration preDrainDelay,
+            Duration stopAcceptingBudget,
+            Duration gracePeriod,
+            Duration cancelGrace,
+            Duration persistBudget,
+            Duration cleanupBudget,
+            Duration reloadTimeout,
+            Duration sequenceBudget,
+            List<String> signals,
+            ExitPolicy exitPolicy,
+            List<PhaseListener> listeners) {
+
+        @Override
+        public String toString() {
+            return "platform budget " + ms(platformBudget) + " - margin " + ms(margin) + " = " + ms(sequenceBudget)
+                    + " for: pre-drain " + ms(preDrainDelay) + ", stop accepting " + ms(stopAcceptingBudget)
+                    + ", grace " + ms(gracePeriod) + ", cancel grace " + ms(cancelGrace) + ", persist "
+                    + ms(persistBudget) + ", cleanup " + ms(cleanupBudget) + "; signals " + signals
+                    + ", exit policy " + exitPolicy;
+        }
+    }
+
+    private static String ms(Duration d) {
+        return d.toMillis() + " ms";
+    }
+
+    /**
+     * Configures and starts a {@link Shutdown}. Durations are validated when {@link #start()} is called;
+     * a configuration whose phases do not fit the platform budget is refused with a message naming the
+     * phase to shorten. Not thread-safe; use it from one thread.
+     */
+    public static final class Builder {
+        private String name = "shutdown";
+        private Duration platformBudget = Duration.ofSeconds(30);
+        private Duration margin = Duration.ofSeconds(2);
+        private Duration preDrainDelay = Duration.ZERO;
+        private Duration stopAcceptingBudget = Duration.ofSeconds(1);
+        private Duration gracePeriod = Duration.ofSeconds(15);
+        private Duration cancelGrace = Duration.ofSeconds(2);
+        private Duration persistBudget = Duration.ofSeconds(4);
+        private Duration cleanupBudget = Duration.ofSeconds(4);
+        private Duration reloadTimeout = Duration.ofSeconds(10);
+        private Set<String> signals = EnumSet.of(Sig.TERM, Sig.INT, Sig.HUP).stream().map(Enum::name)
+                .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
+        private ExitPolicy exitPolicy = ExitPolicy.EXIT;
+        private final List<PhaseListener> listeners = new ArrayList<>();
+
+        private enum Sig { TERM, INT, HUP }
+
+        private Builder() {}
+
+        /** The root scope's name (its path is {@code /name}); default {@code shutdown}. */
+        public Builder name(String name) {
+            requireName(name);
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * The time the platform gives between SIGTERM and SIGKILL: Kubernetes'
+         * {@code terminationGracePeriodSeconds} (default 30 s).
+         */
+        public Builder platformBudget(Duration d) {
+            this.platformBudget = d;
+            return this;
+        }
+
+        /** Safety margin kept free of the platform budget (default 2 s). */
+        public Builder margin(Duration d) {
+            this.margin = d;
+            return this;
+        }
+
+        /**
+         * How long readiness reports {@code DRAINING} before the listeners stop accepting, so that load
+         * balancers and endpoint controllers stop sending traffic (default 0; a few seconds behind a load
+         * balancer: at least its health-check interval times its fall count).
+         */
+        public Builder preDrainDelay(Duration d) {
+            this.preDrainDelay = d;
+            return this;
+        }
+
+        /** The budget of each stop-accepting listener (default 1 s). */
+        public Builder stopAcceptingBudget(Duration d) {
+            this.stopAcceptingBudget = d;
+            return this;
+        }
+
+        /** How long in-flight work and services may take to finish after the soft stop (default 15 s). */
+        public Builder gracePeriod(Duration d) {
+            this.gracePeriod = d;
+            return this;
+        }
+
+        /** How long interrupted tasks may take to end before they are abandoned (default 2 s). */
+        public Builder cancelGrace(Duration d) {
+            this.cancelGrace = d;
+            return this;
+        }
+
+        /** The budget of the whole persist phase; each state hook gets at most this (default 4 s). */
+        public Builder persistBudget(Duration d) {
+            this.persistBudget = d;
+            return this;
+        }
+
+        /** The budget of the whole cleanup phase; each resource gets at most this (default 4 s). */
+        public Builder cleanupBudget(Duration d) {
+            this.cleanupBudget = d;
+            return this;
+        }
+
+        /** The timeout of each reload hook (default 10 s). */
+        public Builder reloadTimeout(Duration d) {
+            this.reloadTimeout = d;
+            return this;
+        }
+
+        /**
+         * The signals to handle, by name without {@code SIG}: any of {@code TERM}, {@code INT}, {@code HUP}
+         * (default all three). None: only the JVM shutdown hook, programmatic triggers and failed services
+         * start the sequence.
+         */
+        public Builder signals(String... names) {
+            Set<String> set = new java.util.LinkedHashSet<>();
+            for (String n : names) {
+                Objects.requireNonNull(n, "signal name");
+                String s = n.startsWith("SIG") ? n.substring(3) : n;
+                try {
+                    Sig.valueOf(s);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("signal '" + n + "' is not one Quiesce handles: use TERM, "
+                            + "INT or HUP", e);
+                }
+                set.add(s);
+            }
+            this.signals = set;
+            return this;
+        }
+
+        /** What happens when the sequence ends (default {@link ExitPolicy#EXIT}). */
+        public Builder exitPolicy(ExitPolicy policy) {
+            this.exitPolicy = Objects.requireNonNull(policy, "exit policy");
+            return this;
+        }
+
+        /** Adds a listener told about every phase (e.g. to print progress or export metrics). */
+        public Builder onPhase(PhaseListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Validates the configuration, installs the signal handlers and the JVM shutdown hook, opens the
+         * root scope and returns the running shutdown.
+         *
+         * @throws IllegalArgumentException if a duration is null, zero where it must be positive, negative,
+         *     or the phases do not fit the platform budget minus the margin (the message names the phase to
+         *     shorten)
+         */
+        public Shutdown start() {
+            return new Shutdown(validate()).begin();
+        }
+
+        Config validate() {
+            requirePositive(platformBudget, "platform budget (terminationGracePeriodSeconds)");
+            requireNonNegative(margin, "margin");
+            requireNonNegative(preDrainDelay, "pre-drain delay");
+            requirePositive(stopAcceptingBudget, "stop-accepting budget");
+            requirePositive(gracePeriod, "grace period");
+            requirePositive(cancelGrace, "cancel grace");
+            requirePositive(persistBudget, "persist budget");
+            requirePositive(cleanupBudget, "cleanup budget");
+            requirePositive(reloadTimeout, "reload timeout");
+            if (margin.compareTo(platformBudget) >= 0) {
+                throw new IllegalArgumentException("margin " + ms(margin) + " must be smaller than the platform budget "
+                        + ms(platformBudget) + ": lower the margin or raise terminationGracePeriodSeconds");
+            }
+            Duration available = platformBudget.minus(margin);
+            Duration[] phases = {preDrainDelay, stopAcceptingBudget, gracePeriod, cancelGrace, persistBudget,
+                    cleanupBudget};
+            String[] names = {"preDrainDelay", "stopAcceptingBudget", "gracePeriod", "cancelGrace", "persistBudget",
+                    "cleanupBudget"};
+            Duration sum = Duration.ZERO;
+            int longest = 0;
+            for (int i = 0; i < phases.length; i++) {
+                sum = sum.plus(phases[i]);
+                if (phases[i].compareTo(phases[longest]) > 0) {
+                    longest = i;
+                }
+            }
+            if (sum.compareTo(available) > 0) {
+                Duration over = sum.minus(available);
+                throw new IllegalArgumentException("the shutdown phases need " + ms(sum) + " (preDrainDelay "
+                        + ms(preDrainDelay) + " + stopAcceptingBudget " + ms(stopAcceptingBudget) + " + gracePeriod "
+                        + ms(gracePeriod) + " + cancelGrace " + ms(cancelGrace) + " + persistBudget "
+                        + ms(persistBudget) + " + cleanupBudget " + ms(cleanupBudget) + ") but the platform budget "
+                        + ms(platformBudget) + " minus the margin " + ms(margin) + " leaves " + ms(available)
+                        + ": shorten " + names[longest] + " (" + ms(phases[longest]) + ", the longest phase) by at least "
+                        + ms(over) + ", or raise the platform budget (terminationGracePeriodSeconds)");
+            }
+            return new Config(name, platformBudget, margin, preDrainDelay, stopAcceptingBudget, gracePeriod,
+                    cancelGrace, persistBudget, cleanupBudget, reloadTimeout, available, List.copyOf(signals),
+                    exitPolicy, List.copyOf(listeners));
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.quiesce.shutdown;
+
+import dev.quiesce.Straggler;
+import dev.quiesce.internal.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a shutdown did: why it started, how long each phase took, how much work drained or was
+ * cancelled, which threads were abandoned, how every hook ended, and the exit code. Logged when the
+ * sequence ends and available as JSON for tools.
+ *
+ * @param reason why the shutdown started (e.g. {@code signal SIGTERM})
+ * @param trigger the kind of trigger: {@code SIGNAL}, {@code PROGRAMMATIC}, {@code SERVICE_FAILED} or
+ *     {@code JVM_SHUTDOWN}
+ * @param startedAt when the trigger arrived
+ * @param total time from trigger to the end of the report phase
+ * @param phases each phase that ran, in order
+ * @param requestsInFlightAtTrigger work in flight when the shutdown started
+ * @param requestsDrained work that completed during the shutdown
+ * @param requestsInFlightAtCancel work still in flight when the grace period ended (then cancelled)
+ * @param tasksCancelled service tasks still running when the grace period ended (then interrupted)
+ * @param escalated whether a repeated signal cut the grace period short
+ * @param stragglers threads that did not stop within the cancel grace, abandoned
+ * @param hooks the outcome of every listener and hook, in the order they ran
+ * @param outcome the overall outcome
+ * @param exitCode the exit code: the outcome's, unless {@link Shutdown#exit(int)} asked for another
+ */
+public record ShutdownReport(
+        String reason,
+        String trigger,
+        Instant startedAt,
+        Duration total,
+        List<PhaseTiming> phases,
+        long requestsInFlightAtTrigger,
+        long requestsDrained,
+        long requestsInFlightAtCancel,
+        int tasksCancelled,
+        boolean escalated,
+        List<Straggler> stragglers,
+        List<HookOutcome> hooks,
+        Outcome outcome,
+        int exitCode) {
+
+    /** Validates and copies. */
+    public ShutdownReport {
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(total, "total");
+        phases = List.copyOf(phases);
+        stragglers = List.copyOf(stragglers);
+        hooks = List.copyOf(hooks);
+        Objects.requireNonNull(outcome, "outcome");
+    }
+
+    /** The overall outcome of a shutdown, most severe first; each has its own exit code. */
+    public enum Outcome {
+        /** A supervised service failed, which started the shutdown. Exit code 1. */
+        SERVICE_FAILED(1),
+        /** Work had to be interrupted after the grace period, or threads were abandoned. Exit code 2. */
+        FORCED(2),
+        /** A persist or cleanup hook (or a stop listener) failed or timed out. Exit code 3. */
+        HOOKS_FAILED(3),
+        /** Everything drained, every hook succeeded. Exit code 0. */
+        CLEAN(0);
+
+        private final int exitCode;
+
+        Outcome(int exitCode) {
+            this.exitCode = exitCode;
+        }
+
+        /** The process exit code. */
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    /** Exit code used when the watchdog or a third signal halts the JVM (no report is complete then). */
+    public static final int HALTED_EXIT_CODE = 4;
+
+    /**
+     * One phase's timing.
+     *
+     * @param phase the phase
+     * @param startOffset from the trigger to the start of the phase
+     * @param duration how long it ran
+     * @param note what happened, e.g. {@code drained} or {@code grace expired, 3 in flight}
+     */
+    public record PhaseTiming(Phase phase, Duration startOffset, Duration duration, String note) {
+        /** Validates. */
+        public PhaseTiming {
+            Objects.requireNonNull(phase, "phase");
+            Objects.requireNonNull(startOffset, "startOffset");
+            Objects.requireNonNull(duration, "duration");
+            Objects.requireNonNull(note, "note");
+        }
+    }
+
+    /** How a hook ended. */
+    public enum HookStatus {
+        /** Completed normally. */
+        OK,
+        /** Threw; see {@link HookOutcome#error()}. */
+        FAILED,
+        /** Did not return within its timeout; it was interrupted and abandoned. */
+        TIMED_OUT,
+        /** Not run: no budget was left for it. */
+        SKIPPED
+    }
+
+    /**
+     * The outcome of one hook.
+     *
+     * @param phase the phase it ran in
+     * @param name its registered name
+     * @param status how it ended
+     * @param duration how long it ran
+     * @param error the exception it threw, or why it was skipped or timed out
+     */
+    public record HookOutcome(Phase phase, String name, HookStatus status, Duration duration, Optional<String> error) {
+        /** Validates. */
+        public HookOutcome {
+            Objects.requireNonNull(phase, "phase");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(duration, "duration");
+            Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /** The timing of {@code phase}, if it ran. */
+    public Optional<PhaseTiming> phase(Phase phase) {
+        return phases.stream().filter(p -> p.phase() == phase).findFirst();
+    }
+
+    /** A multi-line, human-readable rendering, as it is logged. */
+    public String toText() {
+        var sb = new StringBuilder();
+        sb.append("shutdown report: ").append(reason).append(" (").append(trigger).append("), outcome ")
+                .append(outcome).append(", exit code ").append(exitCode()).append(", total ")
+                .append(total.toMillis()).append(" ms\n");
+        for (PhaseTiming p : phases) {
+            sb.append(String.format("  %-15s +%6d ms  %6d ms  %s%n", p.phase(), p.startOffset().toMillis(),
+                    p.duration().toMillis(), p.note()));
+        }
+        sb.append("  requests: ").append(requestsInFlightAtTrigger).append(" in flight at trigger, ")
+                .append(requestsDrained).append(" drained, ").append(requestsInFlightAtCancel)
+                .append(" cancelled; tasks cancelled: ").append(tasksCancelled)
+                .append(escalated ? "; escalated by a repeated signal" : "").append('\n');
+        for (HookOutcome h : hooks) {
+            sb.append("  hook ").append(h.phase()).append(' ').append(h.name()).append(": ").append(h.status())
+                    .append(" in ").append(h.duration().toMillis()).append(" ms")
+                    .append(h.error().map(e -> " (" + e + ")").orElse("")).append('\n');
+        }
+        for (Straggler s : stragglers) {
+            sb.append("  ").append(s.describe().replace("\n", "\n  ")).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** A JSON rendering (one object). */
+    public String toJson() {
+        var sb = new StringBuilder();
+        sb.append("{\"reason\":").append(Json.quote(reason))
+                .append(",\"trigger\":").append(Json.quote(trigger))
+                .append(",\"startedAt\":").append(Json.quote(startedAt.toString()))
+                .append(",\"totalMillis\":").append(total.toMillis())
+                .append(",\"outcome\":").append(Json.quote(outcome.name()))
+                .append(",\"exitCode\":").append(exitCode())
+                .append(",\"requestsInFlightAtTrigger\":").append(requestsInFlightAtTrigger)
+                .append(",\"requestsDrained\":").append(requestsDrained)
+                .append(",\"requestsInFlightAtCancel\":").append(requestsInFlightAtCancel)
+                .append(",\"tasksCancelled\":").append(tasksCancelled)
+                .append(",\"escalated\":").append(escalated)
+                .append(",\"phases\":[");
+        for (int i = 0; i < phases.size(); i++) {
+            PhaseTiming p = phases.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(Json.quote(p.phase().name()))
+                    .append(",\"startMillis\":").append(p.startOffset().toMillis())
+                    .append(",\"durationMillis\":").append(p.duration().toMillis())
+                    .append(",\"note\":").append(Json.quote(p.note())).append('}');
+        }
+        sb.append("],\"hooks\":[");
+        for (int i = 0; i < hooks.size(); i++) {
+            HookOutcome h = hooks.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(Json.quote(h.phase().name()))
+                    .append(",\"name\":").append(Json.quote(h.name()))
+                    .append(",\"status\":").append(Json.quote(h.status().name()))
+                    .append(",\"durationMillis\":").append(h.duration().toMillis())
+                    .append(",\"error\":").append(h.error().map(Json::quote).orElse("null")).append('}');
+        }
+        sb.append("],\"stragglers\":[");
+        for (int i = 0; i < stragglers.size(); i++) {
+            Straggler s = stragglers.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"thread\":").append(Json.quote(s.threadName()))
+                    .append(",\"threadId\":").append(s.threadId())
+                    .append(",\"scope\":").append(Json.quote(s.scopePath()))
+                    .append(",\"sinceInterruptMillis\":")
+                    .append(s.sinceInterrupt().map(d -> Long.toString(d.toMillis())).orElse("null"))
+                    .append(",\"stack\":[");
+            for (int j = 0; j < s.stack().size(); j++) {
+                sb.append(j == 0 ? "" : ",").append(Json.quote(s.stack().get(j).toString()));
+            }
+            sb.append("]}");
+        }
+        sb.append("]}");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,257 @@
+package dev.quiesce.shutdown;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiesce.CancelReason;
+import dev.quiesce.Scope;
+import dev.quiesce.Subtask;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sequence in-process, triggered programmatically, with the exit policy RETURN. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ShutdownTest {
+
+    @TempDir
+    Path dir;
+
+    private static Shutdown.Builder builder(List<String> events) {
+        return Shutdown.builder()
+                .signals()
+                .exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .cancelGrace(Duration.ofMillis(300))
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        events.add("start " + phase);
+                    }
+                });
+    }
+
+    @Test
+    void theSequence_runsEveryPhaseInOrder_drainsInFlightWork_andIsClean() throws Exception {
+        var events = new CopyOnWriteArrayList<String>();
+        Shutdown shutdown = builder(events).start();
+        assertThat(shutdown.readiness().get()).isEqualTo(Readiness.State.STARTING);
+        shutdown.markReady();
+        assertThat(shutdown.readiness().isReady()).isTrue();
+
+        // a request in flight when the shutdown starts, finishing during the drain
+        var requestStarted = new CountDownLatch(1);
+        var releaseRequest = new CountDownLatch(1);
+        Thread request = Thread.ofVirtual().start(() -> {
+            try (var _ = shutdown.inFlight().enter()) {
+                requestStarted.countDown();
+                releaseRequest.await();
+                events.add("request done");
+            } catch (InterruptedException e) {
+                events.add("request interrupted");
+            }
+        });
+        requestStarted.await();
+        shutdown.onStopAccepting("listener", () -> {
+            events.add("stop accepting, readiness " + shutdown.readiness().get());
+            releaseRequest.countDown(); // the request completes once we stopped accepting
+        });
+        Path stateFile = dir.resolve("state.json");
+        shutdown.onPersist("state", budget -> {
+            events.add("persist with budget " + (budget.isPositive() ? "positive" : "none"));
+            AtomicFiles.writeString(stateFile, "{\"ok\":true}");
+        });
+        shutdown.onCleanup("pool", () -> events.add("close pool"));
+        shutdown.onCleanup("server", () -> events.add("close server"));
+        shutdown.fork("worker", () -> {
+            while (!Scope.stopRequested()) {
+                Thread.onSpinWait();
+            }
+            events.add("worker saw stop");
+        });
+
+        assertThat(shutdown.initiate("test")).isTrue();
+        assertThat(shutdown.initiate("again")).isFalse();
+        ShutdownReport report = shutdown.awaitTermination();
+        request.join();
+
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(report.exitCode()).isZero();
+        assertThat(report.reason()).isEqualTo("explicit: test");
+        assertThat(report.phases()).extracting(ShutdownReport.PhaseTiming::phase).containsExactly(Phase.TRIGGER,
+                Phase.READINESS, Phase.STOP_ACCEPTING, Phase.DRAIN, Phase.CANCEL, Phase.ABANDON, Phase.PERSIST,
+                Phase.CLEANUP, Phase.REPORT);
+        assertThat(report.requestsInFlightAtTrigger()).isEqualTo(1);
+        assertThat(report.requestsDrained()).isEqualTo(1);
+        assertThat(report.requestsInFlightAtCancel()).isZero();
+        assertThat(report.tasksCancelled()).isZero();
+        assertThat(Files.readString(stateFile)).isEqualTo("{\"ok\":true}");
+        assertThat(shutdown.readiness().get()).isEqualTo(Readiness.State.STOPPED);
+        assertThat(events).containsSubsequence(
+                "start TRIGGER", "start READINESS", "start STOP_ACCEPTING", "stop accepting, readiness DRAINING",
+                "start DRAIN", "start CANCEL", "start ABANDON", "start PERSIST", "persist with budget positive",
+                "start CLEANUP", "close server", "close pool", "start REPORT", "start EXIT");
+        assertThat(events).containsSubsequence("start DRAIN", "worker saw stop", "start CANCEL");
+        assertThat(events).containsSubsequence("start DRAIN", "request done", "start CANCEL");
+        assertThat(report.toJson()).contains("\"outcome\":\"CLEAN\"").contains("\"phase\":\"CLEANUP\"");
+        assertThat(report.toText()).contains("shutdown report: explicit: test");
+    }
+
+    @Test
+    void workThatOutlivesTheGrace_isCancelledWithTheShutdownReason_andTheOutcomeIsForced() throws Exception {
+        var seen = new AtomicReference<CancelReason>();
+        var started = new CountDownLatch(1);
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).gracePeriod(Duration.ofMillis(100)).start();
+        shutdown.fork("slow", () -> {
+            started.countDown();
+            try {
+                Thread.sleep(Duration.ofDays(1)); // ignores the soft stop, but not the interrupt
+            } catch (InterruptedException e) {
+                seen.set(Scope.current().cancelReason().orElseThrow());
+                throw e;
+            }
+        });
+        started.await();
+        shutdown.initiate(new CancelReason.Signal("TERM"));
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.FORCED);
+        assertThat(report.tasksCancelled()).isEqualTo(1);
+        assertThat(report.stragglers()).isEmpty();
+        assertThat(seen.get()).isEqualTo(new CancelReason.Signal("TERM"));
+        assertThat(report.phase(Phase.DRAIN).orElseThrow().note()).startsWith("grace period expired");
+    }
+
+    @Test
+    void aFailedService_startsTheShutdown_withExitCodeOne() throws Exception {
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
+        shutdown.fork("crashes", () -> {
+            throw new IllegalStateException("database unreachable");
+        });
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.SERVICE_FAILED);
+        assertThat(report.exitCode()).isEqualTo(1);
+        assertThat(report.trigger()).isEqualTo("SERVICE_FAILED");
+        assertThat(report.reason()).contains("database unreachable");
+    }
+
+    @Test
+    void escalation_cutsThePreDrainDelayAndGraceShort() throws Exception {
+        var events = new CopyOnWriteArrayList<String>();
+        var inReadiness = new CountDownLatch(1);
+        Shutdown shutdown = builder(events)
+                .platformBudget(Duration.ofMinutes(10))
+                .preDrainDelay(Duration.ofMinutes(2))
+                .gracePeriod(Duration.ofMinutes(2))
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        if (phase == Phase.READINESS) {
+                            inReadiness.countDown();
+                        }
+                    }
+                })
+                .start();
+        shutdown.initiate("deploy");
+        inReadiness.await();
+        shutdown.escalate();
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.escalated()).isTrue();
+        assertThat(report.phase(Phase.READINESS).orElseThrow().note()).contains("cut short by escalation");
+    }
+
+    @Test
+    void exitFromAHook_doesNotDeadlock_andSetsTheExitCode() throws Exception {
+        var ref = new AtomicReference<Shutdown>();
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
+        ref.set(shutdown);
+        shutdown.onCleanup("calls-exit", () -> ref.get().exit(7));
+        shutdown.exit(3); // from a normal thread: starts the sequence, returns at once
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.hooks()).singleElement()
+                .satisfies(h -> assertThat(h.status()).isEqualTo(ShutdownReport.HookStatus.OK));
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(report.exitCode()).isEqualTo(7); // the last exit() call wins
+    }
+
+    @Test
+    void hooksAfterTheirPhase_areRefused_andServicesAfterTheTrigger_too() throws Exception {
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
+        shutdown.initiate("now");
+        shutdown.awaitTermination();
+        assertThatThrownBy(() -> shutdown.onCleanup("late", () -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("would never run");
+        assertThatThrownBy(() -> shutdown.fork("late", () -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+    }
+
+    @Test
+    void aPersistHookThatHangs_isTimedOut_andCleanupStillRuns() throws Exception {
+        var events = new CopyOnWriteArrayList<String>();
+        Shutdown shutdown = builder(events).start();
+        shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), Duration.ofMillis(100));
+        shutdown.onCleanup("after", () -> events.add("cleanup ran"));
+        shutdown.initiate("test");
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::name, ShutdownReport.HookOutcome::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("hangs", ShutdownReport.HookStatus.TIMED_OUT),
+                        org.assertj.core.groups.Tuple.tuple("after", ShutdownReport.HookStatus.OK));
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.HOOKS_FAILED);
+        assertThat(events).contains("cleanup ran");
+    }
+
+    @Test
+    void servicesRunInTheRootScope_namedByPath() throws Exception {
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).name("svc").start();
+        Subtask<Object> s = shutdown.fork("job", () -> {
+            assertThat(Thread.currentThread().getName()).isEqualTo("/svc/job");
+            assertThat(Scope.current().path()).isEqualTo("/svc");
+        });
+        Threads.awaitDone(s);
+        assertThat(s.state()).isEqualTo(Subtask.State.SUCCESS);
+        assertThat(shutdown.scope().path()).isEqualTo("/svc");
+        shutdown.initiate("done");
+        shutdown.awaitTermination();
+    }
+
+    @Test
+    void phasesAreRecordedAsJfrEvents() throws Exception {
+        Path jfr = dir.resolve("shutdown.jfr");
+        try (var recording = new Recording()) {
+            recording.enable("dev.quiesce.ShutdownPhase");
+            recording.enable("dev.quiesce.ScopeCancelled");
+            recording.start();
+            Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
+            shutdown.initiate("jfr");
+            shutdown.awaitTermination();
+            recording.stop();
+            recording.dump(jfr);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(jfr);
+        assertThat(events.stream().filter(e -> e.getEventType().getName().equals("dev.quiesce.ShutdownPhase"))
+                .map(e -> e.getString("phase")).toList())
+                .containsExactly("TRIGGER", "READINESS", "STOP_ACCEPTING", "DRAIN", "CANCEL", "ABANDON", "PERSIST",
+                        "CLEANUP", "REPORT");
+        assertThat(events).anySatisfy(e -> assertThat(e.getEventType().getName()).isEqualTo("dev.quiesce.ScopeCancelled"));
+    }
+
+    /** Small helpers for this package's tests. */
+    static final class Threads {
+        private Threads() {}
+
+        static void awaitDone(Subtask<?> s) throws InterruptedException {
+            while (s.state() == Subtask.State.UNAVAILABLE) {
+                Thread.sleep(1);
+            }
+        }
+    }
+}
