@@ -65,11 +65,13 @@ class DeadlineTest {
         var childDeadline = new AtomicReference<Instant>();
         var childRemaining = new AtomicReference<Duration>();
         var grandchildReason = new AtomicReference<CancelReason>();
+        // Long enough for the three levels to be set up even on a loaded machine; the test only
+        // asserts which deadline won, never how long anything took.
         try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("root")
-                .withTimeout(Duration.ofMillis(200))))) {
+                .withTimeout(Duration.ofSeconds(1))))) {
             Instant rootDeadline = root.deadline().orElseThrow();
             root.fork(() -> {
-                // asks for an hour, gets what is left of the parent's 200 ms
+                // asks for an hour, gets what is left of the parent's second
                 try (var child = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("child")
                         .withTimeout(Duration.ofHours(1))))) {
                     childDeadline.set(child.deadline().orElseThrow());
@@ -94,7 +96,7 @@ class DeadlineTest {
             });
             assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
             assertThat(childDeadline.get()).isEqualTo(rootDeadline);
-            assertThat(childRemaining.get()).isLessThanOrEqualTo(Duration.ofMillis(200));
+            assertThat(childRemaining.get()).isLessThanOrEqualTo(Duration.ofSeconds(1));
         }
         assertThat(grandchildReason.get().root()).isInstanceOfSatisfying(CancelReason.Deadline.class,
                 d -> assertThat(d.scopePath()).isEqualTo("/root"));

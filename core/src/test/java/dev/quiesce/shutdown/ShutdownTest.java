@@ -44,14 +44,21 @@ class ShutdownTest {
     @Test
     void theSequence_runsEveryPhaseInOrder_drainsInFlightWork_andIsClean() throws Exception {
         var events = new CopyOnWriteArrayList<String>();
-        Shutdown shutdown = builder(events).start();
+        var releaseRequest = new CountDownLatch(1);
+        Shutdown shutdown = builder(events).onPhase(new Shutdown.PhaseListener() {
+            @Override
+            public void started(Phase phase) {
+                if (phase == Phase.DRAIN) {
+                    releaseRequest.countDown(); // the request in flight completes during the drain
+                }
+            }
+        }).start();
         assertThat(shutdown.readiness().get()).isEqualTo(Readiness.State.STARTING);
         shutdown.markReady();
         assertThat(shutdown.readiness().isReady()).isTrue();
 
         // a request in flight when the shutdown starts, finishing during the drain
         var requestStarted = new CountDownLatch(1);
-        var releaseRequest = new CountDownLatch(1);
         Thread request = Thread.ofVirtual().start(() -> {
             try (var _ = shutdown.inFlight().enter()) {
                 requestStarted.countDown();
@@ -62,10 +69,7 @@ class ShutdownTest {
             }
         });
         requestStarted.await();
-        shutdown.onStopAccepting("listener", () -> {
-            events.add("stop accepting, readiness " + shutdown.readiness().get());
-            releaseRequest.countDown(); // the request completes once we stopped accepting
-        });
+        shutdown.onStopAccepting("listener", () -> events.add("stop accepting, readiness " + shutdown.readiness().get()));
         Path stateFile = dir.resolve("state.json");
         shutdown.onPersist("state", budget -> {
             events.add("persist with budget " + (budget.isPositive() ? "positive" : "none"));
