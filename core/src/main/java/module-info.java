@@ -9,6 +9,10 @@ module dev.quiesce {
     // this module still runs, with a JVM shutdown hook instead of signal handlers
     requires static jdk.unsupported;
 
+    // com.sun.net.httpserver, for dev.quiesce.http only: applications that do not use it need not have it
+    requires static transitive jdk.httpserver;
+
     exports dev.quiesce;
     exports dev.quiesce.shutdown;
+    exports dev.quiesce.http;
 }

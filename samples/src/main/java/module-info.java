@@ -1,4 +1,6 @@
 /** Runnable samples of Quiesce and the demo; they use Quiesce's public API only. */
 module dev.quiesce.samples {
     requires dev.quiesce;
+    requires jdk.httpserver; // the demo service and the HTTP samples
+    requires java.net.http; // the demo's self-demo load generator
 }

@@ -24,7 +24,7 @@ class ModuleDescriptorTest {
                 .peek(e -> assertThat(e.isQualified()).as("qualified export %s", e).isFalse())
                 .map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toSet());
-        assertThat(exported).containsExactlyInAnyOrder("dev.quiesce", "dev.quiesce.shutdown");
+        assertThat(exported).containsExactlyInAnyOrder("dev.quiesce", "dev.quiesce.shutdown", "dev.quiesce.http");
         assertThat(d.packages()).contains("dev.quiesce.internal");
         assertThat(d.opens()).isEmpty();
     }

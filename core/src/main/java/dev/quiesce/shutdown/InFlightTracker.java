@@ -42,7 +42,19 @@ public final class InFlightTracker {
         @Override
         public void close() {
             if (closed.compareAndSet(0, 1)) {
-                exit();
+                exit(true);
+            }
+        }
+
+        /**
+         * Ends this unit without counting it as completed work: for entries that turn out not to be work
+         * to drain (a health probe counted before it was routed). Idempotent, and a later {@link #close()}
+         * does nothing.
+         */
+        public void forget() {
+            if (closed.compareAndSet(0, 1)) {
+                entered.decrement();
+                exit(false);
             }
         }
     }
@@ -54,8 +66,10 @@ public final class InFlightTracker {
         return new Ticket();
     }
 
-    private void exit() {
-        completed.increment();
+    private void exit(boolean countCompleted) {
+        if (countCompleted) {
+            completed.increment();
+        }
         if (inFlight.decrementAndGet() == 0 && waiters.get() > 0) {
             lock.lock();
             try {

@@ -143,6 +143,9 @@ public final class Shutdown {
     private volatile Integer exitCodeOverride;
     private volatile long triggerNanos;
     private volatile long budgetDeadlineNanos = Long.MAX_VALUE;
+    private volatile long cancelAtNanos = Long.MAX_VALUE;
+    private volatile long inFlightAtTrigger;
+    private volatile long completedAtTrigger;
     private volatile Phase phase;
     private volatile ShutdownReport report;
     private volatile Thread coordinator;
@@ -285,6 +288,24 @@ public final class Shutdown {
         return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
     }
 
+    /**
+     * Time left before unfinished work is cancelled: until the end of the grace period once the drain
+     * has started, the pre-drain delay plus the grace period before that once triggered, and empty while
+     * the service runs normally. A request handler uses it to decide whether it can still finish.
+     */
+    public Optional<Duration> untilCancel() {
+        if (state.get() == RUNNING) {
+            return Optional.empty();
+        }
+        long at = cancelAtNanos;
+        if (at == Long.MAX_VALUE) {
+            at = triggerNanos + cfg.preDrainDelay.toNanos() + cfg.stopAcceptingBudget.toNanos()
+                    + cfg.gracePeriod.toNanos();
+        }
+        long left = at - System.nanoTime();
+        return Optional.of(left <= 0 ? Duration.ZERO : Duration.ofNanos(left));
+    }
+
     /** The report, once the sequence has ended. */
     public Optional<ShutdownReport> report() {
         return Optional.ofNullable(report);
@@ -340,6 +361,8 @@ public final class Shutdown {
             return false;
         }
         triggerNanos = System.nanoTime();
+        inFlightAtTrigger = inFlight.inFlight();
+        completedAtTrigger = inFlight.completed();
         budgetDeadlineNanos = triggerNanos + cfg.sequenceBudget.toNanos();
         reason = why;
         triggerKind = kind;
@@ -640,8 +663,6 @@ public final class Shutdown {
         Instant startedAt = Instant.now().minusNanos(System.nanoTime() - triggerNanos);
 
         rec.start(Phase.TRIGGER);
-        long inFlightAtTrigger = inFlight.inFlight();
-        long completedAtTrigger = inFlight.completed();
         rec.end(why.describe() + " (" + triggerKind + "), " + inFlightAtTrigger + " in flight");
 
         rec.start(Phase.READINESS);
@@ -667,6 +688,7 @@ public final class Shutdown {
         rec.start(Phase.DRAIN);
         r.requestStop();
         long graceDeadline = System.nanoTime() + cfg.gracePeriod.toNanos();
+        cancelAtNanos = graceDeadline;
         boolean idle = awaitIdle(graceDeadline);
         boolean servicesDone = r.awaitNoRunning(graceDeadline, () -> escalated);
         long inFlightAtCancel = inFlight.inFlight();
@@ -676,6 +698,7 @@ public final class Shutdown {
                         + " requests in flight, " + r.runningCount() + " services running");
 
         rec.start(Phase.CANCEL);
+        cancelAtNanos = System.nanoTime();
         int tasksCancelled = r.totalRunning();
         r.cancel(why);
         long cancelDeadline = System.nanoTime() + cfg.cancelGrace.toNanos();

@@ -1,119 +1,155 @@
 package dev.quiesce.samples;
 
-import dev.quiesce.CancelReason;
-import dev.quiesce.CancelledException;
-import dev.quiesce.Joiner;
-import dev.quiesce.Scope;
-import dev.quiesce.Shield;
+import dev.quiesce.shutdown.Shutdown;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The demo: a small service tree is started, shown, and cancelled from the root, and every level
- * stops.
+ * The demo: one command that shows the whole story. With no arguments (the self-demo) it starts the
+ * {@linkplain DemoService demo service}, puts it under load with the JDK's {@code HttpClient}, sends
+ * itself SIGTERM the way Kubernetes would during a rolling update, and exits 0 once every request in
+ * flight has been answered, the state is on disk and the resources are closed.
  *
  * <pre>
- * /demo                      root scope, owned by main
- *   /demo/orders             child scope, opened by a task of /demo
- *     3 workers              block in sleep, see the interrupt
- *   /demo/payments           child scope, with a deadline of its own
- *     2 workers              each saves its state in a Shield region when cancelled
+ * quiesce-demo                 the self-demo (default)
+ * quiesce-demo serve [options] the service alone, for any HTTP client or load tool; stop it with SIGTERM
+ * quiesce-demo tree            a scope tree cancelled from its root
  * </pre>
  *
  * <p>How to run: {@code ./demo.sh} (or {@code java -jar samples/target/quiesce-demo.jar}).
  *
- * <p>What you should see: the live tree as text, the cancellation reaching every worker with the
- * reason "parent /demo cancelled", the payment workers finishing their shielded save after the
- * cancel, and a summary line {@code demo: 5 of 5 workers stopped, 2 saved their state}.
+ * <p>What you should see: 200 requests in flight, SIGTERM, readiness turning to 503 while the requests
+ * keep completing, new connections refused once the listener closes, every phase with its duration, the
+ * shutdown report, and {@code self-demo: 200 requests, 200 answered 200 OK, 0 failed}.
  */
 public final class Demo {
     private Demo() {}
 
+    static final String USAGE = """
+            usage: quiesce-demo [self-demo | serve [options] | tree]
+              serve options: --port N (0 = any free port)  --state FILE  --pre-drain-ms N  --grace-ms N
+                             --cancel-grace-ms N  --budget-ms N (terminationGracePeriodSeconds, in ms)
+                             --naive (no Quiesce: the negative control, drops requests on SIGTERM)""";
+
     public static void main(String[] args) throws Exception {
-        int workers = 5;
-        var running = new CountDownLatch(workers);
-        var stopped = new AtomicInteger();
-        var saved = new AtomicInteger();
-
-        try (var root = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName("demo"))) {
-            root.fork(() -> {
-                try (var orders = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName("orders"))) {
-                    for (int i = 1; i <= 3; i++) {
-                        int id = i;
-                        orders.fork(() -> {
-                            running.countDown();
-                            try {
-                                Thread.sleep(Duration.ofDays(1)); // waiting for work that never comes
-                            } catch (InterruptedException e) {
-                                stopped.incrementAndGet();
-                                say("orders worker " + id + " interrupted: "
-                                        + Scope.current().cancelReason().map(CancelReason::describe).orElse("?"));
-                                throw e;
-                            }
-                            return null;
-                        });
-                    }
-                    orders.join();
-                }
-                return null;
-            });
-            root.fork(() -> {
-                try (var payments = Scope.open(Joiner.awaitAll(),
-                        cfg -> cfg.withName("payments").withTimeout(Duration.ofMinutes(1)))) {
-                    for (int i = 1; i <= 2; i++) {
-                        int id = i;
-                        payments.fork(() -> {
-                            running.countDown();
-                            try {
-                                Thread.sleep(Duration.ofDays(1));
-                            } catch (InterruptedException e) {
-                                stopped.incrementAndGet();
-                                // cleanup that must not be cut short by the cancellation
-                                Shield.run(Duration.ofSeconds(2), () -> {
-                                    Thread.sleep(50); // "write the pending payment to disk"
-                                    saved.incrementAndGet();
-                                    say("payments worker " + id + " saved its state (shielded)");
-                                });
-                                throw e;
-                            }
-                            return null;
-                        });
-                    }
-                    payments.join();
-                }
-                return null;
-            });
-
-            running.await();
-            say("the live tree:");
-            System.out.print(awaitTree(root).toText().indent(2));
-
-            say("cancelling /demo ...");
-            root.cancel(CancelReason.explicit("demo cancels the root"));
-            try {
-                root.join();
-            } catch (CancelledException e) {
-                say("join: " + e.getMessage());
-            }
+        // The demo prints its own progress; Quiesce's log lines (slf4j-simple) only from WARN up, unless asked.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        say("open scopes after close: " + Scope.snapshotAll().size());
-        say("demo: " + stopped.get() + " of " + workers + " workers stopped, " + saved.get() + " saved their state");
-    }
-
-    /** Waits until both child scopes show all their workers, so the printed tree is complete. */
-    private static dev.quiesce.ScopeSnapshot awaitTree(Scope<?, ?> root) throws InterruptedException {
-        for (;;) {
-            var snap = root.snapshot();
-            int leaves = snap.children().stream().mapToInt(c -> c.subtasks().size()).sum();
-            if (snap.children().size() == 2 && leaves == 5) {
-                return snap;
+        String mode = args.length == 0 ? "self-demo" : args[0];
+        switch (mode) {
+            case "self-demo" -> selfDemo();
+            case "serve" -> {
+                var settings = DemoService.Settings.parse(args, 1);
+                if (settings.naive()) {
+                    DemoService.serveNaive(settings, System.out);
+                } else {
+                    DemoService.serve(settings, System.out); // the shutdown exits the process
+                }
             }
-            Thread.sleep(1);
+            case "tree" -> TreeDemo.main(new String[0]);
+            case "-h", "--help", "help" -> System.out.println(USAGE);
+            default -> {
+                System.err.println("unknown mode " + mode + "\n" + USAGE);
+                System.exit(2);
+            }
         }
     }
 
-    private static void say(String line) {
-        System.out.println(line);
+    private static void say(String s) {
+        System.out.println("[client] " + s);
+    }
+
+    private static void selfDemo() throws Exception {
+        Path dir = Files.createTempDirectory("quiesce-demo");
+        Path state = dir.resolve("state.json");
+        var settings = new DemoService.Settings(0, state, Duration.ofMillis(500), Duration.ofSeconds(10),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+        DemoService.Running service = DemoService.serve(settings, System.out);
+        Shutdown shutdown = service.shutdown();
+        URI base = URI.create("http://127.0.0.1:" + service.port());
+
+        int n = 200;
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Map<Integer, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+        var failures = new ConcurrentHashMap<String, AtomicInteger>();
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        say("sending " + n + " requests of 300-1500 ms each");
+        for (int i = 0; i < n; i++) {
+            long ms = 300 + (i * 37L) % 1200;
+            var req = HttpRequest.newBuilder(base.resolve("/work?ms=" + ms)).timeout(Duration.ofSeconds(20)).build();
+            inFlight.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
+                if (err != null) {
+                    failures.computeIfAbsent(err.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
+                } else {
+                    outcomes.computeIfAbsent(resp.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        // wait until the server counts them all in flight (one more: the health request asking)
+        while (shutdown.inFlight().inFlight() < n) {
+            Thread.sleep(5);
+        }
+        say(n + " requests in flight; sending SIGTERM to myself (pid " + ProcessHandle.current().pid()
+                + "), as the kubelet does on a rolling update");
+        // The shutdown exits the process when it is done: the cleanup registered first runs last, and is
+        // where the client reports what it saw.
+        shutdown.onCleanup("load-report", () -> {
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(1, TimeUnit.SECONDS);
+            int ok = outcomes.getOrDefault(200, new AtomicInteger()).get();
+            say("responses by status: " + new TreeMap<>(outcomes) + (failures.isEmpty() ? "" : ", errors: " + failures));
+            say("state on disk: " + Files.readString(state));
+            say("self-demo: " + n + " requests, " + ok + " answered 200 OK, " + (n - ok) + " failed");
+        });
+        new ProcessBuilder("kill", "-TERM", Long.toString(ProcessHandle.current().pid())).inheritIO().start();
+
+        // what a load balancer's health check sees while the service drains
+        String last = "";
+        for (int i = 0; i < 400; i++) {
+            String seen = probe(client, base.resolve("/health/ready"));
+            if (!seen.equals(last)) {
+                say("GET /health/ready -> " + seen);
+                last = seen;
+            }
+            if (seen.startsWith("connection refused")) {
+                break;
+            }
+            Thread.sleep(10);
+        }
+        Thread.sleep(Duration.ofMinutes(1)); // the shutdown sequence ends the process
+    }
+
+    private static String probe(HttpClient client, URI uri) {
+        try {
+            var resp = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String body = resp.body();
+            int phase = body.indexOf("\"phase\"");
+            return resp.statusCode() + (resp.statusCode() == 503 ? " (draining, " + body.substring(phase,
+                    body.indexOf(',', phase)) + ")" : "");
+        } catch (ConnectException e) {
+            return "connection refused (listener closed)";
+        } catch (IOException e) {
+            return "error " + e.getClass().getSimpleName();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 }

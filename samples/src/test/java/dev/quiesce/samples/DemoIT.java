@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,21 +22,39 @@ class DemoIT {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void theDemo_cancelsTheWholeTree_andEveryWorkerStops() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(java(), "-jar", demoJar().toString())
-                .redirectErrorStream(true)
-                .start();
+    private static String run(String... args) throws IOException, InterruptedException {
+        var cmd = new java.util.ArrayList<>(java.util.List.of(java(), "-jar", demoJar().toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
+        return out;
+    }
 
-        assertThat(out).contains("/demo [OPEN]", "/demo/orders [JOINED]", "/demo/payments [JOINED");
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theSelfDemo_drainsEveryRequestUnderSigterm_andExitsZero() throws Exception {
+        String out = run();
+        assertThat(out).contains("[client] 200 requests in flight; sending SIGTERM to myself");
+        assertThat(out).containsSubsequence("GET /health/ready -> 503 (draining",
+                "GET /health/ready -> connection refused (listener closed)");
+        assertThat(out).containsSubsequence("[shutdown] TRIGGER", "[shutdown] READINESS", "[shutdown] STOP_ACCEPTING",
+                "[shutdown] DRAIN", "[shutdown] CANCEL", "[shutdown] ABANDON", "[shutdown] PERSIST",
+                "[shutdown] CLEANUP", "[shutdown] REPORT", "[shutdown] EXIT");
+        assertThat(out).contains("[client] self-demo: 200 requests, 200 answered 200 OK, 0 failed");
+        assertThat(out).contains("outcome CLEAN, exit code 0");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theTreeDemo_cancelsTheWholeTree_andEveryWorkerStops() throws Exception {
+        String out = run("tree");
+        assertThat(out).contains("/demo [OPEN]", "/demo/orders [JOINED]", "/demo/payments [");
         assertThat(out.lines().filter(l -> l.startsWith("orders worker")).toList()).hasSize(3)
                 .allMatch(l -> l.contains("parent /demo cancelled (explicit: demo cancels the root)"));
         assertThat(out.lines().filter(l -> l.contains("saved its state (shielded)")).toList()).hasSize(2);
         assertThat(out).contains("open scopes after close: 0");
-        assertThat(List.of(out.lines().reduce((a, b) -> b).orElse("")))
-                .containsExactly("demo: 5 of 5 workers stopped, 2 saved their state");
+        assertThat(out.lines().reduce((a, b) -> b).orElse(""))
+                .isEqualTo("demo: 5 of 5 workers stopped, 2 saved their state");
     }
 }

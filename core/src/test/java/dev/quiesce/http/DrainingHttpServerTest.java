@@ -1,0 +1,125 @@
+package dev.quiesce.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiesce.Scope;
+import dev.quiesce.shutdown.Phase;
+import dev.quiesce.shutdown.Shutdown;
+import dev.quiesce.shutdown.ShutdownReport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The adapter in-process; the end-to-end tests with a child JVM and SIGTERM are in samples (DemoServiceIT). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DrainingHttpServerTest {
+
+    /** A response read with HttpURLConnection (module java.base; the test is patched into dev.quiesce). */
+    record Response(int statusCode, String body, java.util.Map<String, java.util.List<String>> headers) {
+        java.util.Optional<String> header(String name) {
+            return headers.entrySet().stream().filter(e -> name.equalsIgnoreCase(e.getKey()))
+                    .map(e -> e.getValue().get(0)).findFirst();
+        }
+    }
+
+    private static Response request(URI uri, String method, String body) throws IOException {
+        var c = (HttpURLConnection) uri.toURL().openConnection();
+        c.setRequestMethod(method);
+        if (body != null) {
+            c.setDoOutput(true);
+            c.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+        }
+        int code = c.getResponseCode();
+        InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream();
+        String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return new Response(code, text, c.getHeaderFields());
+    }
+
+    private static Response get(URI uri) throws IOException {
+        return request(uri, "GET", null);
+    }
+
+    @Test
+    void healthFollowsReadiness_andRequestsRunInTheHttpScope() throws Exception {
+        var inPreDrain = new CountDownLatch(1);
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .platformBudget(Duration.ofMinutes(5)).preDrainDelay(Duration.ofMinutes(1))
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        if (phase == Phase.READINESS) {
+                            inPreDrain.countDown();
+                        }
+                    }
+                })
+                .start();
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+                .route("/where", ex -> {
+                    byte[] b = (Thread.currentThread().getName() + " " + Scope.current().path() + " "
+                            + (server(ex) == null)).getBytes(StandardCharsets.UTF_8);
+                    ex.sendResponseHeaders(200, b.length);
+                    ex.getResponseBody().write(b);
+                })
+                .maxRequestBody(10)
+                .start();
+        URI base = URI.create("http://127.0.0.1:" + server.port());
+        {
+            assertThat(get(base.resolve("/health/live")).statusCode()).isEqualTo(200);
+            assertThat(get(base.resolve("/health/ready")).statusCode()).isEqualTo(503); // STARTING
+            shutdown.markReady();
+            var ready = get(base.resolve("/health/ready"));
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(ready.body()).contains("\"status\":\"SERVING\"").contains("\"inFlight\":0");
+            assertThat(ready.header("Connection")).isEmpty();
+
+            assertThat(get(base.resolve("/where")).body()).matches("/shutdown/http/req-\\d+ /shutdown/http true");
+            assertThat(get(base.resolve("/nothing")).statusCode()).isEqualTo(404);
+            var big = request(base.resolve("/where"), "POST", "more than ten bytes");
+            assertThat(big.statusCode()).isEqualTo(413);
+
+            shutdown.initiate("test");
+            inPreDrain.await();
+            var draining = get(base.resolve("/health/ready"));
+            assertThat(draining.statusCode()).isEqualTo(503);
+            assertThat(draining.body()).contains("\"status\":\"DRAINING\"").contains("\"phase\":\"READINESS\"")
+                    .contains("\"remainingMillis\":");
+            assertThat(draining.header("Retry-After")).contains("1");
+            assertThat(draining.header("Connection")).contains("close");
+            assertThat(get(base.resolve("/health/live")).statusCode()).isEqualTo(200);
+        }
+        shutdown.escalate();
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.hooks()).anySatisfy(h -> assertThat(h.name()).isEqualTo("http"));
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    private static Object server(com.sun.net.httpserver.HttpExchange ex) {
+        return ex.getAttribute("no-such-attribute");
+    }
+
+    @Test
+    void badConfiguration_isRefused() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        try {
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).port(70000))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 for any free port");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("work", ex -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must start with '/'");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("/a", ex -> { }).route("/a", ex -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already registered");
+        } finally {
+            shutdown.initiate("over");
+            shutdown.awaitTermination();
+        }
+        assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).start())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+    }
+}

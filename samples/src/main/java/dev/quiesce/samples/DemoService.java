@@ -1,0 +1,304 @@
+package dev.quiesce.samples;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.quiesce.Scope;
+import dev.quiesce.http.DrainingHttpServer;
+import dev.quiesce.shutdown.AtomicFiles;
+import dev.quiesce.shutdown.Phase;
+import dev.quiesce.shutdown.Shutdown;
+import dev.quiesce.shutdown.ShutdownReport;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The flagship demo service: an HTTP API with slow endpoints, a background worker, a "database
+ * pool" that must outlive every request, and in-memory state persisted on shutdown. Started by
+ * {@link Demo} ({@code serve}), it prints its phases and its report when it is stopped.
+ *
+ * <p>Contract (kept for load tools and the end-to-end tests): it prints
+ * {@code listening on http://127.0.0.1:PORT} once it accepts requests; {@code GET /work?ms=N} answers
+ * 200 after about N ms of work; {@code /health/live} and {@code /health/ready} follow the shutdown's
+ * readiness; on SIGTERM it drains, writes its state to the state file atomically, prints its report
+ * and exits 0.
+ */
+final class DemoService {
+    private DemoService() {}
+
+    /** Settings of the service; every duration is in milliseconds on the command line. */
+    record Settings(int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace, Duration budget,
+            boolean naive) {
+
+        static Settings parse(String[] args, int from) {
+            int port = 0;
+            Path state = Path.of("quiesce-demo-state.json");
+            Duration preDrain = Duration.ofSeconds(1);
+            Duration grace = Duration.ofSeconds(10);
+            Duration cancelGrace = Duration.ofSeconds(1);
+            Duration budget = Duration.ofSeconds(30);
+            boolean naive = false;
+            for (int i = from; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                    case "--state" -> state = Path.of(value(args, ++i, a));
+                    case "--pre-drain-ms" -> preDrain = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
+                    case "--grace-ms" -> grace = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
+                    case "--cancel-grace-ms" -> cancelGrace = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
+                    case "--budget-ms" -> budget = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
+                    case "--naive" -> naive = true;
+                    default -> throw new IllegalArgumentException("unknown option " + a + "\n" + Demo.USAGE);
+                }
+            }
+            return new Settings(port, state, preDrain, grace, cancelGrace, budget, naive);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(option + " needs a value\n" + Demo.USAGE);
+            }
+            return args[i];
+        }
+    }
+
+    /**
+     * A stand-in for a JDBC pool: requests borrow a connection; closing it while connections are out
+     * breaks those requests, which is exactly what an unordered shutdown does.
+     */
+    static final class Pool implements AutoCloseable {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition returned = lock.newCondition();
+        private int borrowed;
+        private boolean closed;
+
+        /** Runs {@code work} with a connection; fails if the pool is closed. */
+        void withConnection(Runnable work) {
+            lock.lock();
+            try {
+                if (closed) {
+                    throw new IllegalStateException("connection pool is closed");
+                }
+                borrowed++;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                work.run();
+            } finally {
+                lock.lock();
+                try {
+                    borrowed--;
+                    returned.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+
+        /** Refuses new borrowers, then waits for the borrowed connections to come back. */
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                closed = true;
+                while (borrowed > 0) {
+                    try {
+                        returned.await(); // bounded by the shutdown's per-resource timeout, which interrupts
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("pool closed with " + borrowed + " connections still borrowed");
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** A started service. */
+    record Running(Shutdown shutdown, int port) {}
+
+    /** Starts the service; returns once it accepts requests. The shutdown (SIGTERM) exits the process. */
+    static Running serve(Settings s, PrintStream out) throws IOException {
+        Map<String, Long> state = new ConcurrentHashMap<>(load(s.state()));
+        var served = new AtomicLong(state.getOrDefault("served", 0L));
+        var ticks = new AtomicLong(state.getOrDefault("workerTicks", 0L));
+
+        Shutdown shutdown = Shutdown.builder()
+                .name("demo")
+                .platformBudget(s.budget())
+                .preDrainDelay(s.preDrain())
+                .gracePeriod(s.grace())
+                .cancelGrace(s.cancelGrace())
+                .persistBudget(Duration.ofSeconds(2))
+                .cleanupBudget(Duration.ofSeconds(2))
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        out.println("[shutdown] " + phase + " ...");
+                    }
+
+                    @Override
+                    public void ended(ShutdownReport.PhaseTiming t) {
+                        out.println("[shutdown] " + t.phase() + ": " + t.note() + " (" + t.duration().toMillis() + " ms)");
+                    }
+
+                    @Override
+                    public void reported(ShutdownReport report) {
+                        out.print(report.toText());
+                        out.println("report json: " + report.toJson());
+                    }
+                })
+                .start();
+
+        var pool = new Pool();
+        shutdown.onCleanup("db-pool", pool); // registered first: closed last, after the server
+
+        shutdown.fork("worker", () -> {
+            while (!Scope.stopRequested()) { // finishes its current tick, then returns
+                pool.withConnection(ticks::incrementAndGet);
+                Thread.sleep(100);
+            }
+        });
+
+        shutdown.onPersist("state", budget -> {
+            state.put("served", served.get());
+            state.put("workerTicks", ticks.get());
+            AtomicFiles.writeString(s.state(), toJson(state));
+            out.println("[state] wrote " + s.state() + " (" + toJson(state) + ") with " + budget.toMillis()
+                    + " ms of budget");
+        });
+
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+                .port(s.port())
+                .route("/work", exchange -> work(exchange, pool, served))
+                .route("/state", exchange -> {
+                    state.put("served", served.get());
+                    state.put("workerTicks", ticks.get());
+                    respond(exchange, 200, toJson(state));
+                })
+                .start();
+        shutdown.markReady();
+        out.println("listening on http://127.0.0.1:" + server.port());
+        return new Running(shutdown, server.port());
+    }
+
+    /** The negative control: the same endpoint on a plain HttpServer, no draining; SIGTERM kills it mid-request. */
+    static void serveNaive(Settings s, PrintStream out) throws IOException {
+        var pool = new Pool();
+        var served = new AtomicLong();
+        var inFlight = new AtomicLong();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", s.port()), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/work", exchange -> {
+            inFlight.incrementAndGet();
+            try (exchange) {
+                work(exchange, pool, served);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
+        server.createContext("/health/ready", exchange -> {
+            try (exchange) {
+                respond(exchange, 200, "{\"status\":\"SERVING\",\"inFlight\":" + inFlight.get() + "}");
+            }
+        });
+        server.start();
+        out.println("listening on http://127.0.0.1:" + server.getAddress().getPort() + " (naive: no draining)");
+    }
+
+    private static void work(HttpExchange exchange, Pool pool, AtomicLong served) throws IOException {
+        if (!exchange.getRequestMethod().equals("GET")) {
+            respond(exchange, 405, "{\"error\":\"use GET\"}");
+            return;
+        }
+        long ms;
+        try {
+            ms = Long.parseLong(query(exchange, "ms", "100"));
+        } catch (NumberFormatException e) {
+            respond(exchange, 400, "{\"error\":\"ms must be a whole number of milliseconds\"}");
+            return;
+        }
+        if (ms < 0 || ms > 600_000) {
+            respond(exchange, 400, "{\"error\":\"ms must be between 0 and 600000\"}");
+            return;
+        }
+        var interrupted = new boolean[1];
+        pool.withConnection(() -> {
+            try {
+                Thread.sleep(ms); // the "work": a query that takes ms milliseconds
+            } catch (InterruptedException e) {
+                interrupted[0] = true;
+            }
+        });
+        if (interrupted[0]) {
+            // cancelled by the shutdown after its grace period: let the server answer 503
+            Thread.currentThread().interrupt();
+            throw new IOException("request cancelled after " + ms + " ms of work was asked");
+        }
+        served.incrementAndGet();
+        respond(exchange, 200, "{\"slept\":" + ms + "}");
+    }
+
+    private static String query(HttpExchange exchange, String name, String dflt) {
+        String q = exchange.getRequestURI().getRawQuery();
+        if (q != null) {
+            for (String kv : q.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0 && kv.substring(0, eq).equals(name)) {
+                    return kv.substring(eq + 1);
+                }
+            }
+        }
+        return dflt;
+    }
+
+    static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream os = exchange.getResponseBody()) {
+            os.write(body);
+        }
+    }
+
+    static String toJson(Map<String, Long> m) {
+        var sb = new StringBuilder("{");
+        for (Map.Entry<String, Long> e : new TreeMap<>(m).entrySet()) {
+            sb.append(sb.length() > 1 ? "," : "").append('"').append(e.getKey()).append("\":").append(e.getValue());
+        }
+        return sb.append('}').toString();
+    }
+
+    /** Reads the flat {"name":number,...} state this service writes; missing file: empty state. */
+    static Map<String, Long> load(Path file) throws IOException {
+        Map<String, Long> m = new TreeMap<>();
+        if (!Files.exists(file)) {
+            return m;
+        }
+        String s = Files.readString(file).trim();
+        if (s.length() < 2) {
+            return m;
+        }
+        for (String kv : s.substring(1, s.length() - 1).split(",")) {
+            int colon = kv.indexOf(':');
+            if (colon > 0) {
+                m.put(kv.substring(0, colon).trim().replace("\"", ""), Long.parseLong(kv.substring(colon + 1).trim()));
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.quiesce.samples;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The demo jar run as a user would run it ({@code java -jar quiesce-demo.jar ...}), its output collected. */
+final class DemoProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on (http://127\\.0\\.0\\.1:(\\d+))");
+
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
+
+    private DemoProcess(Process process) {
+        this.process = process;
+        this.reader = Thread.ofPlatform().daemon(true).start(() -> {
+            try (var r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException ignored) {
+                // the process is gone
+            }
+        });
+    }
+
+    static DemoProcess start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(DemoIT.java(), "-jar", DemoIT.demoJar().toString()));
+        cmd.addAll(List.of(args));
+        return new DemoProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    /** Waits (bounded by the test timeout) for the listening line and returns the base URI. */
+    URI awaitListening() throws InterruptedException {
+        for (;;) {
+            for (String l : lines) {
+                Matcher m = LISTENING.matcher(l);
+                if (m.find()) {
+                    return URI.create(m.group(1));
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("demo exited with " + process.exitValue() + " before listening:\n" + output());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    void signal(String name) throws IOException, InterruptedException {
+        int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (rc != 0) {
+            throw new AssertionError("kill -" + name + " failed");
+        }
+    }
+
+    int waitFor() throws InterruptedException {
+        int rc = process.waitFor();
+        reader.join();
+        return rc;
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    static Path stateFile(Path dir) {
+        return dir.resolve("state.json");
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
