@@ -635,6 +635,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         return running.get();
     }
 
+    /** Whether a deadline timer of this scope is still scheduled (for tests: close must cancel it). */
+    public boolean deadlineTimerPending() {
+        ScheduledFuture<?> t = deadlineTimer;
+        return t != null && !t.isDone();
+    }
+
     /** Running subtasks in this scope and all its descendants. */
     public int totalRunning() {
         int n = running.get();

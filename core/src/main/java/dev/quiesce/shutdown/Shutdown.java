@@ -86,7 +86,11 @@ public final class Shutdown {
     public enum ExitPolicy {
         /** Call {@link System#exit(int)} with the report's exit code (unless the JVM is already exiting). */
         EXIT,
-        /** Return: {@link #awaitTermination()} returns the report and the application decides. */
+        /**
+         * Return: {@link #awaitTermination()} returns the report and the application decides. The shutdown's
+         * coordinator thread is not a daemon either way: the JVM does not exit (say, when {@code main}
+         * returns) before the sequence has run.
+         */
         RETURN
     }
 
@@ -394,7 +398,16 @@ public final class Shutdown {
 
     // ------------------------------------------------------------------ lifecycle
 
+    /** The shutdown that handles signals in this JVM, if any: signals are per process, so one at a time. */
+    private static final java.util.concurrent.atomic.AtomicReference<Shutdown> SIGNAL_OWNER =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     private Shutdown begin() {
+        if (!cfg.signals.isEmpty() && !SIGNAL_OWNER.compareAndSet(null, this)) {
+            throw new IllegalStateException("another Shutdown (" + SIGNAL_OWNER.get().cfg.name + ") already handles "
+                    + "signals in this JVM, and a signal can have only one handler: use one Shutdown per process, "
+                    + "or start this one with signals() (none)");
+        }
         preload();
         Thread c = Thread.ofPlatform().name("quiesce-shutdown").daemon(false).unstarted(this::coordinate);
         coordinator = c;
@@ -778,6 +791,7 @@ public final class Shutdown {
         phase = Phase.EXIT;
         report = rep;
         state.set(DONE);
+        SIGNAL_OWNER.compareAndSet(this, null);
         done.countDown();
         if (cfg.exitPolicy == ExitPolicy.EXIT && !jvmShuttingDown) {
             LOG.info("exiting with code {}", exitCode);
@@ -1050,6 +1064,16 @@ public final class Shutdown {
          */
         public Shutdown start() {
             return new Shutdown(validate()).begin();
+        }
+
+        /**
+         * Checks the configuration without starting anything.
+         *
+         * @return a description of the budget (as {@link Shutdown} logs it when armed)
+         * @throws IllegalArgumentException as {@link #start()} would
+         */
+        public String check() {
+            return validate().toString();
         }
 
         Config validate() {

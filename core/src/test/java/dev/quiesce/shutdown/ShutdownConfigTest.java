@@ -39,6 +39,15 @@ class ShutdownConfigTest {
     }
 
     @Test
+    void check_validatesWithoutStarting() {
+        String description = Shutdown.builder().platformBudget(Duration.ofSeconds(60)).gracePeriod(Duration.ofSeconds(40))
+                .check();
+        org.assertj.core.api.Assertions.assertThat(description).contains("grace 40000 ms").contains("= 58000 ms");
+        assertThatThrownBy(() -> Shutdown.builder().gracePeriod(Duration.ofSeconds(40)).check())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorten gracePeriod");
+    }
+
+    @Test
     void unknownSignals_andHookTimeoutsOverTheirPhase_areRefused() throws Exception {
         assertThatThrownBy(() -> Shutdown.builder().signals("USR1"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TERM, INT or HUP");

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code CLOSE name}, {@code REPORT {json}}) so the test can assert order and outcome.
  *
  * <p>Usage: {@code ShutdownFixture <scenario> <state-file>}; scenarios: busy, stubborn, hooks, escalate,
- * escalate-block-persist, reload, nosignals, atomic-writer.
+ * escalate-block-persist, reload, nosignals, two-shutdowns, atomic-writer.
  */
 public final class ShutdownFixture {
     private ShutdownFixture() {}
@@ -58,6 +58,14 @@ public final class ShutdownFixture {
         }
         Shutdown shutdown = b.start();
         out("SIGNALS " + shutdown.signalHandling());
+        if (scenario.equals("two-shutdowns")) {
+            try {
+                Shutdown.builder().name("second").start();
+                out("SECOND started (wrong)");
+            } catch (IllegalStateException e) {
+                out("SECOND " + e);
+            }
+        }
 
         var units = new AtomicLong();
         switch (scenario) {

@@ -171,6 +171,18 @@ class ShutdownProcessTest {
     }
 
     @Test
+    void aSecondShutdownHandlingSignals_isRefused_soTheFirstKeepsThem() throws Exception {
+        try (var child = ChildJvm.start("two-shutdowns", dir.resolve("state.txt"))) {
+            assertThat(child.awaitPrefix("SECOND ")).contains("IllegalStateException")
+                    .contains("already handles signals in this JVM");
+            child.awaitPrefix("READY");
+            child.signal("TERM");
+            assertThat(child.waitFor()).as(child.output()).isZero();
+            assertThat(phaseStarts(child)).containsExactlyElementsOf(PHASES_IN_ORDER);
+        }
+    }
+
+    @Test
     void sigkillDuringStateWrites_neverLeavesATornFile() throws Exception {
         Path state = dir.resolve("state.bin");
         int runs = Integer.getInteger("quiesce.kill.runs", 12);
