@@ -38,6 +38,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class DemoService {
     private DemoService() {}
 
+    /** Requests of a second or more in flight (GET /state shows it): tests use it to SIGTERM mid-request. */
+    private static final AtomicLong SLOW_IN_FLIGHT = new AtomicLong();
+
     /** Settings of the service; every duration is in milliseconds on the command line. */
     record Settings(int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace, Duration budget,
             boolean naive) {
@@ -188,7 +191,9 @@ final class DemoService {
                 .route("/state", exchange -> {
                     state.put("served", served.get());
                     state.put("workerTicks", ticks.get());
-                    respond(exchange, 200, toJson(state));
+                    var view = new TreeMap<>(state);
+                    view.put("slowInFlight", SLOW_IN_FLIGHT.get());
+                    respond(exchange, 200, toJson(view));
                 })
                 .start();
         shutdown.markReady();
@@ -216,6 +221,11 @@ final class DemoService {
                 respond(exchange, 200, "{\"status\":\"SERVING\",\"inFlight\":" + inFlight.get() + "}");
             }
         });
+        server.createContext("/state", exchange -> {
+            try (exchange) {
+                respond(exchange, 200, "{\"served\":" + served.get() + ",\"slowInFlight\":" + SLOW_IN_FLIGHT.get() + "}");
+            }
+        });
         server.start();
         out.println("listening on http://127.0.0.1:" + server.getAddress().getPort() + " (naive: no draining)");
     }
@@ -237,13 +247,23 @@ final class DemoService {
             return;
         }
         var interrupted = new boolean[1];
-        pool.withConnection(() -> {
-            try {
-                Thread.sleep(ms); // the "work": a query that takes ms milliseconds
-            } catch (InterruptedException e) {
-                interrupted[0] = true;
+        boolean slow = ms >= 1000;
+        if (slow) {
+            SLOW_IN_FLIGHT.incrementAndGet();
+        }
+        try {
+            pool.withConnection(() -> {
+                try {
+                    Thread.sleep(ms); // the "work": a query that takes ms milliseconds
+                } catch (InterruptedException e) {
+                    interrupted[0] = true;
+                }
+            });
+        } finally {
+            if (slow) {
+                SLOW_IN_FLIGHT.decrementAndGet();
             }
-        });
+        }
         if (interrupted[0]) {
             // cancelled by the shutdown after its grace period: let the server answer 503
             Thread.currentThread().interrupt();

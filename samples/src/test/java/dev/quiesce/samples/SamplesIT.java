@@ -1,0 +1,341 @@
+package dev.quiesce.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every numbered sample as a user runs it ({@code java -cp quiesce-demo.jar <sample>}, in a child
+ * JVM) and checks what it prints, writes and exits with, so that a broken sample breaks the build. Order
+ * and outcomes are asserted, never durations. Numbers 03 and 06 are the HTTP samples, tested with them.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SamplesIT {
+
+    private static final List<String> PHASES = List.of("TRIGGER", "READINESS", "STOP_ACCEPTING", "DRAIN", "CANCEL",
+            "ABANDON", "PERSIST", "CLEANUP", "REPORT");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sample01_sigtermToItself_isOnlyQueuedByTheHandler_andTheCoordinatorRunsEveryPhase_thenExitsZero()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample01_SignalHandling");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        assertThat(run.line("signal handling: ")).contains("TERM=HANDLED");
+        List<String> phaseLines = run.linesStartingWith("phase ");
+        assertThat(phaseLines).as(run.describe())
+                .containsExactlyElementsOf(PHASES.stream().map(p -> "phase " + p + " on thread quiesce-shutdown").toList());
+        run.assertInOrder("ready; sending SIGTERM to myself",
+                "phase DRAIN",
+                "worker: stop requested, finished the current unit and returned (thread /sample01/worker)",
+                "phase CANCEL",
+                "phase CLEANUP",
+                "cleanup: connection closed",
+                "shutdown report: signal SIGTERM (SIGNAL), outcome CLEAN, exit code 0",
+                "exiting with code 0");
+    }
+
+    @Test
+    void sample02_cancellingTheRoot_stopsEveryLevel_withTheReasonEachLevelSees_andOneSubtaskCancelsAlone()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample02_CancellationTree");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        String out = run.output();
+        String before = out.substring(out.indexOf("the tree before the cancel:"), out.indexOf("cancelling /shop"));
+        assertThat(before).contains("/shop [OPEN]", "/shop/orders [JOINED]", "/shop/orders/lines [JOINED]",
+                "/shop/payments [JOINED]").doesNotContain("cancelled");
+        run.assertInOrder("cancelling /shop from main",
+                "join: CancelledException: scope /shop was cancelled: explicit: rolling update",
+                "what each level saw:",
+                "  /shop sees Explicit: explicit: rolling update",
+                "  /shop/orders sees ParentCancelled: parent /shop cancelled (explicit: rolling update)",
+                "  /shop/orders/lines sees ParentCancelled: parent /shop/orders cancelled (explicit: rolling update)",
+                "  /shop/payments sees ParentCancelled: parent /shop cancelled (explicit: rolling update)",
+                "6 of 6 workers stopped",
+                "the tree after the join:",
+                "  /shop [JOINED, cancelled: explicit: rolling update] owner=main",
+                "open scopes after close: 0",
+                "cancelling subtask b alone: true",
+                "b: CANCELLED",
+                "a: SUCCESS (a done)",
+                "c: SUCCESS (c done)",
+                "scope cancelled: false",
+                "join returned 2 successful subtasks");
+    }
+
+    @Test
+    void sample04_releasesResourcesInReverse_andReportsTheFailedAndHungOnes() throws Exception {
+        SampleRun run = SampleRun.run("Sample04_ResourceCleanup");
+        // The shutdown's outcome is HOOKS_FAILED (exit code 3); the sample uses ExitPolicy.RETURN and exits 0.
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("wrong: closing db-pool",
+                "wrong: a request still being served failed: pool is closed",
+                "wrong: closing cache",
+                "wrong: cleanup stopped at the first failure: java.lang.IllegalStateException: cache flush failed",
+                "wrong: released [db-pool], never closed [message-broker, http-server, metrics]");
+        assertThat(run.linesStartingWith("right: closing ")).as(run.describe()).containsExactly(
+                "right: closing metrics", "right: closing http-server", "right: closing message-broker (hangs)",
+                "right: closing cache", "right: closing db-pool");
+        assertThat(run.line("right: released "))
+                .isEqualTo("right: released [metrics, http-server, db-pool]; message-broker TIMED_OUT, cache FAILED");
+        assertThat(run.output())
+                .contains("outcome HOOKS_FAILED, exit code 3")
+                .contains("  hook CLEANUP metrics: OK")
+                .contains("  hook CLEANUP message-broker: TIMED_OUT in ")
+                .contains("(did not return within 300 ms; interrupted and abandoned)")
+                .contains("  hook CLEANUP cache: FAILED in ")
+                .contains("(java.lang.IllegalStateException: cache flush failed)")
+                .contains("  hook CLEANUP db-pool: OK")
+                .contains("outcome HOOKS_FAILED: a service would exit with code 3");
+        assertThat(run.lines().getLast()).isEqualTo("verdict: wrong leaks 3 resources and stops at the first "
+                + "failure; right releases every resource it can and reports the 2 it could not");
+    }
+
+    @Test
+    void sample05_fullPipeline_drainsTheRequestsInFlightAtSigterm_persistsAtomically_closesInReverse_exitsZero()
+            throws Exception {
+        Path state = dir.resolve("state.properties");
+        SampleRun run = SampleRun.run("Sample05_FullOrchestration", state.toString());
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        assertThat(run.linesStartingWith("[phase] ").stream().filter(l -> !l.contains(" ended: ")).toList())
+                .containsExactlyElementsOf(Stream.concat(PHASES.stream(), Stream.of("EXIT"))
+                        .map(p -> "[phase] " + p).toList());
+        run.assertInOrder("readiness: SERVING",
+                "sending SIGTERM to myself",
+                "[phase] TRIGGER ended: signal SIGTERM (SIGNAL), 3 in flight",
+                "readiness: DRAINING",
+                "[phase] READINESS ended: readiness DRAINING, pre-drain delay 200 ms",
+                "listener: stopped accepting",
+                "[phase] DRAIN",
+                "http: stopped accepting, 3 requests joined",
+                "[phase] DRAIN ended: drained: 3 requests completed, services returned",
+                "[phase] CANCEL ended: nothing left to cancel",
+                "readiness: STOPPED",
+                "[phase] ABANDON ended: no stragglers",
+                "persist: budget ",
+                "[phase] PERSIST ended: 1 state hooks, 1 ok",
+                "cleanup: http-client closed",
+                "cleanup: db-pool closed",
+                "[phase] CLEANUP ended: 2 resources, closed in reverse order, 2 ok",
+                "shutdown report: signal SIGTERM (SIGNAL), outcome CLEAN, exit code 0",
+                "  requests: 3 in flight at trigger, 3 drained, 0 cancelled; tasks cancelled: 0",
+                "state file: requests.completed=3 jobs.offset=",
+                "exiting with code 0");
+        int drainStart = run.indexOf("[phase] DRAIN");
+        int joined = run.indexOf("http: stopped accepting");
+        assertThat(run.linesStartingWith("request ").stream().filter(l -> l.endsWith(" completed")).toList())
+                .hasSize(3)
+                .allSatisfy(l -> assertThat(run.lines().indexOf(l)).isLessThan(joined));
+        assertThat(run.lines().indexOf(run.line("consumer: stop requested"))).isGreaterThan(drainStart);
+        assertThat(Files.readString(state)).startsWith("requests.completed=3\njobs.offset=");
+    }
+
+    @Test
+    void sample07_trackerDrainsToZero_orReportsWhatIsLeftAtTheDeadline_andATicketLeakedOnFailureNeverDrains()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample07_InFlightCounting");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("drain: 5 in flight, stop accepting, awaitIdle(2 s)",
+                "drain: idle before the deadline: true; in flight 0, completed 5",
+                "deadline: 3 in flight, awaitIdle(500 ms)",
+                "deadline: idle before the deadline: false; still in flight: 1 (the 10 s request)",
+                "deadline: cancelling the requests' scope",
+                "deadline: after cancel: in flight 0, completed 2, cancelled 1",
+                "wrong: nothing is running, yet in flight = 1; idle within 300 ms: false",
+                "right: nothing is running, in flight = 0; idle within 300 ms: true",
+                "verdict: wrong leaks a ticket on the failure path and every drain waits out its deadline; "
+                        + "right closes it on every path");
+    }
+
+    @Test
+    void sample08_plainWriteLeavesATornFile_atomicWriteNever_andEachStateHookSeesItsBudget() throws Exception {
+        SampleRun run = SampleRun.run("Sample08_StatePersistence", dir.toString());
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("wrong: the process died halfway through Files.writeString",
+                "wrong: the file now holds 20 of 41 bytes, no END marker: torn, the old state is lost too",
+                "right: 50 atomic rewrites while a reader read the file 50+ times: 0 torn reads",
+                "right: the file holds a whole version: orders=",
+                "persist: PERSIST phase started, after the work drained");
+        assertThat(run.line("persist: hook orders was given ")).endsWith("within the 1000 ms persist budget: true");
+        assertThat(run.line("persist: hook cursor was given ")).endsWith("within its own 300 ms timeout: true");
+        run.assertInOrder("persist: hook orders OK", "persist: hook cursor OK",
+                "persist: orders.state = orders=42,43,44 END",
+                "persist: cursor.state = cursor=44 END",
+                "verdict: wrong leaves a torn file when the process dies mid-write; right leaves the old or the new "
+                        + "state, never a mix");
+
+        assertThat(Files.readString(dir.resolve("wrong.state"))).doesNotContain("END");
+        assertThat(Files.readString(dir.resolve("right.state"))).endsWith(" END\n");
+        assertThat(Files.readString(dir.resolve("orders.state"))).isEqualTo("orders=42,43,44 END\n");
+        assertThat(Files.readString(dir.resolve("cursor.state"))).isEqualTo("cursor=44 END\n");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no temporary files left behind")
+                    .containsExactlyInAnyOrder("wrong.state", "right.state", "orders.state", "cursor.state");
+        }
+    }
+
+    @Test
+    void sample09_theEarliestDeadlineWins_aChildAsksWhatIsLeft_andExpiryThrowsDeadlineExceeded() throws Exception {
+        SampleRun run = SampleRun.run("Sample09_Deadlines");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder(
+                "inventory asked for 5 s inside a 2 s request: its deadline is the request's: true; "
+                        + "remaining at most 2 s: true",
+                "pricing asked for 300 ms: its deadline is its own, earlier than the request's: true",
+                "after the mandatory call: enough time left for recommendations (400 ms): true",
+                "after recommendations: enough time left for reviews (400 ms): false, skipped",
+                "supplier task interrupted: Deadline: deadline of /supplier passed",
+                "join threw DeadlineExceededException, reason Deadline; using the cached price instead",
+                "grandchild interrupted: ParentCancelled, root reason Deadline",
+                "root join threw DeadlineExceededException: scope /batch did not complete before its deadline");
+    }
+
+    @Test
+    void sample10_aJdkScopeInsideAQuiesceTask_andAQuiesceScopeInsideAJdkSubtask_areCancelledWithTheirParent()
+            throws Exception {
+        SampleRun run = SampleRun.runWith(List.of("--enable-preview"), "Sample10_JdkStructuredTaskScopeInterop");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("jdk inside quiesce: 3 JDK subtasks running; cancelling the Quiesce scope /orders",
+                "jdk inside quiesce: the JDK join() threw InterruptedException",
+                "jdk inside quiesce: 3 of 3 JDK subtasks interrupted; Quiesce join threw CancelledException "
+                        + "(explicit: rolling update)",
+                "quiesce inside jdk: 3 Quiesce leaves running; a sibling JDK subtask fails",
+                "quiesce inside jdk: the JDK join() threw StructuredTaskScope.FailedException caused by "
+                        + "IllegalStateException: payment service down",
+                "quiesce inside jdk: 3 of 3 Quiesce leaves interrupted; the Quiesce scope was cancelled with "
+                        + "OwnerInterrupted");
+    }
+
+    @Test
+    void sample10_needsEnablePreview_andIsTheOnlyClassInTheJarCompiledWithPreview() throws Exception {
+        SampleRun run = SampleRun.run("Sample10_JdkStructuredTaskScopeInterop");
+        assertThat(run.exitCode()).as(run.describe()).isNotZero();
+        assertThat(run.stderr()).contains("Preview features are not enabled");
+
+        List<String> preview = new ArrayList<>();
+        try (var jar = new JarFile(SampleRun.demoJar().toFile())) {
+            for (JarEntry e : Collections.list(jar.entries())) {
+                if (e.getName().endsWith(".class") && !e.getName().startsWith("META-INF/")) {
+                    try (var in = new DataInputStream(jar.getInputStream(e))) {
+                        in.readInt(); // magic
+                        if (in.readUnsignedShort() == 0xFFFF) { // minor version: preview features
+                            preview.add(e.getName());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(preview).containsExactly("dev/quiesce/samples/Sample10_JdkStructuredTaskScopeInterop.class");
+    }
+
+    @Test
+    void sample11_broadcastWatchTokenJoinSetAndMpsc_eachDeliverTheShutdownSignalTheirWay() throws Exception {
+        SampleRun run = SampleRun.run("Sample11_ChannelsCompared");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        assertThat(run.lines()).containsExactly(
+                "broadcast: 3 of 3 subscribers woke up; a late subscriber also sees it: true",
+                "watch: a slow reader sees only the latest value: DRAINING; await(DRAINING) returns at once: true",
+                "token: the worker saw the soft stop and returned; 2 levels cancelled with reason: explicit: shutdown",
+                "join set: a=SUCCESS b=FAILED c=SUCCESS; the failure did not cancel its siblings",
+                "mpsc: consumer processed 9 of 9 messages from 3 producers, then the poison pill; nothing lost "
+                        + "(consumer SUCCESS)");
+    }
+
+    @Test
+    void sample12_systemExitInAShutdownHook_hangsUntilSigkill_whileANotifyOnlyHandlerExitsZero() throws Exception {
+        SampleRun run = SampleRun.run("Sample12_PitfallBlockingInSignalHandler");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("wrong: child started; sending it SIGTERM",
+                "  wrong child: hook: cleaning up in the JVM shutdown hook",
+                "  wrong child: hook: calling System.exit(0) to get exit code 0",
+                "  wrong child: diagnostic: the hook thread is BLOCKED in java.lang.Shutdown.exit",
+                "wrong: still alive 2 s after SIGTERM",
+                "wrong: killed with SIGKILL, as Kubernetes does when terminationGracePeriodSeconds runs out; "
+                        + "exit code 137",
+                "right: child started; sending it SIGTERM",
+                "  right child: cleanup: flushing state in the CLEANUP phase, on thread quiesce-cleanup-state",
+                "  right child: cleanup: shutdown.exit(0) from inside a hook returned at once",
+                "  right child: report: outcome CLEAN, exit code 0",
+                "right: exited by itself with exit code 0",
+                "verdict: wrong hangs until SIGKILL (exit 137); right runs the ordered sequence and exits 0");
+        assertThat(run.output()).doesNotContain("never printed");
+    }
+
+    @Test
+    void sample13_fireAndForgetVirtualThreadsDieWithTheJvm_whileForkedAndJoinedOnesAllFinish() throws Exception {
+        SampleRun run = SampleRun.run("Sample13_PitfallNotJoiningTasks");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        assertThat(run.linesStartingWith("  wrong child: ")).as(run.describe())
+                .containsExactly("  wrong child: main: started 3 order writers with Thread.ofVirtual().start; returning");
+        assertThat(run.linesStartingWith("  right child: order ")).containsExactlyInAnyOrder(
+                "  right child: order 1 saved", "  right child: order 2 saved", "  right child: order 3 saved");
+        run.assertInOrder("wrong: 0 of 3 orders saved: the JVM exited when main returned",
+                "  right child: main: forked 3 order writers into scope /orders; joining",
+                "  right child: main: every writer joined; returning",
+                "right: 3 of 3 orders saved",
+                "verdict: fire-and-forget loses work at exit; a scope that is joined loses none");
+    }
+
+    @Test
+    void sample14_aThreadOutsideTheTreeSurvivesTheCancel_andASwallowedInterruptIsReportedAsAStraggler()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample14_PitfallCancellationNotPropagated");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        assertThat(run.lines()).containsExactly(
+                "wrongEscape: service cancelled and closed; its helper thread still running: true",
+                "rightChildScope: service cancelled and closed; its helper was interrupted: true, helper state: CANCELLED",
+                "wrongSwallow: worker: interrupted, retrying",
+                "wrongSwallow: 1 straggler: thread /poller in scope /poller, interrupted but still running, "
+                        + "stuck in wrongSwallow",
+                "rightRestore: worker: interrupted, stopping",
+                "rightRestore: 0 stragglers; the worker stopped when cancelled",
+                "verdict: wrong leaves a helper running and a straggler behind; right stops everything it started");
+        assertThat(run.stderr()).as("Quiesce logs the straggler with its stack").contains("/poller")
+                .contains("wrongSwallow");
+    }
+
+    @Test
+    void sample15_aGraceShorterThanP99CancelsRequestsThatWouldHaveFinished_andTheBuilderRefusesABudgetOverK8s()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample15_PitfallGraceShorterThanP99");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        assertThat(run.line("rule: refused: ")).contains("the shutdown phases need 31000 ms")
+                .contains("leaves 28000 ms").contains("shorten gracePeriod")
+                .contains("raise the platform budget (terminationGracePeriodSeconds)");
+        run.assertInOrder("rule: refused: ",
+                "rule: accepted with terminationGracePeriodSeconds 35: platform budget 35000 ms - margin 2000 ms",
+                "workload: 100 requests, p50 152 ms, p99 1500 ms, max 1500 ms",
+                "wrong: grace 700 ms < p99 1500 ms: 97 drained, 3 cancelled (latencies [1500, 1500, 1500] ms); "
+                        + "outcome FORCED, exit code 2",
+                "right: grace 2500 ms > p99 1500 ms: 100 drained, 0 cancelled; outcome CLEAN, exit code 0",
+                "verdict: a grace shorter than the p99 cancels requests that would have finished; size it on the tail");
+    }
+}
