@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code CLOSE name}, {@code REPORT {json}}) so the test can assert order and outcome.
  *
  * <p>Usage: {@code ShutdownFixture <scenario> <state-file>}; scenarios: busy, stubborn, hooks, escalate,
- * escalate-block-persist, reload, nosignals, two-shutdowns, atomic-writer.
+ * escalate-block-persist, reload, nosignals, two-shutdowns, stuck-listener, atomic-writer.
  */
 public final class ShutdownFixture {
     private ShutdownFixture() {}
@@ -51,6 +51,25 @@ public final class ShutdownFixture {
                         out("REPORT " + report.toJson());
                     }
                 });
+        if (scenario.equals("stuck-listener")) {
+            // a phase listener that never returns blocks the coordinator: only the watchdog ends this
+            b.platformBudget(Duration.ofSeconds(4)).margin(Duration.ofSeconds(1)).gracePeriod(Duration.ofMillis(500))
+                    .persistBudget(Duration.ofMillis(500)).cleanupBudget(Duration.ofMillis(500))
+                    .onPhase(new Shutdown.PhaseListener() {
+                        @Override
+                        public void started(Phase phase) {
+                            if (phase == Phase.PERSIST) {
+                                for (;;) {
+                                    try {
+                                        Thread.sleep(Duration.ofDays(1));
+                                    } catch (InterruptedException ignored) {
+                                        // stuck for good
+                                    }
+                                }
+                            }
+                        }
+                    });
+        }
         switch (scenario) {
             case "escalate", "escalate-block-persist" -> b.preDrainDelay(Duration.ofSeconds(20));
             case "nosignals" -> b.signals();

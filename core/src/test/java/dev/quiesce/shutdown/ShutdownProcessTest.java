@@ -142,6 +142,18 @@ class ShutdownProcessTest {
     }
 
     @Test
+    void aSequenceThatExceedsTheBudget_isHaltedByTheWatchdog_withAThreadDump() throws Exception {
+        try (var child = ChildJvm.start("stuck-listener", dir.resolve("state.txt"))) {
+            child.awaitPrefix("READY");
+            child.signal("TERM");
+            assertThat(child.waitFor()).as(child.output()).isEqualTo(ShutdownReport.HALTED_EXIT_CODE);
+            assertThat(child.output()).contains("PHASE_START PERSIST").doesNotContain("REPORT ");
+            assertThat(child.stderr()).contains("quiesce thread dump (watchdog: the shutdown sequence exceeded "
+                    + "its budget, in phase PERSIST)").contains("\"quiesce-shutdown\"");
+        }
+    }
+
+    @Test
     void sighup_runsReloadHooks_andTheServiceKeepsServing() throws Exception {
         try (var child = ChildJvm.start("reload", dir.resolve("state.txt"))) {
             child.awaitPrefix("READY");

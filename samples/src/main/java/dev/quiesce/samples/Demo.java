@@ -42,7 +42,8 @@ public final class Demo {
 
     static final String USAGE = """
             usage: quiesce-demo [self-demo | serve [options] | tree]
-              serve options: --port N (0 = any free port)  --state FILE  --pre-drain-ms N  --grace-ms N
+              serve options: --host ADDR (default 127.0.0.1; 0.0.0.0 in a container)  --port N (0 = any free port)
+                             --state FILE  --pre-drain-ms N  --grace-ms N
                              --cancel-grace-ms N  --budget-ms N (terminationGracePeriodSeconds, in ms)
                              --naive (no Quiesce: the negative control, drops requests on SIGTERM)""";
 
@@ -78,7 +79,7 @@ public final class Demo {
     private static void selfDemo() throws Exception {
         Path dir = Files.createTempDirectory("quiesce-demo");
         Path state = dir.resolve("state.json");
-        var settings = new DemoService.Settings(0, state, Duration.ofMillis(500), Duration.ofSeconds(10),
+        var settings = new DemoService.Settings("127.0.0.1", 0, state, Duration.ofMillis(500), Duration.ofSeconds(10),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), false);
         DemoService.Running service = DemoService.serve(settings, System.out);
         Shutdown shutdown = service.shutdown();

@@ -42,10 +42,11 @@ final class DemoService {
     private static final AtomicLong SLOW_IN_FLIGHT = new AtomicLong();
 
     /** Settings of the service; every duration is in milliseconds on the command line. */
-    record Settings(int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace, Duration budget,
-            boolean naive) {
+    record Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
+            Duration budget, boolean naive) {
 
         static Settings parse(String[] args, int from) {
+            String host = "127.0.0.1";
             int port = 0;
             Path state = Path.of("quiesce-demo-state.json");
             Duration preDrain = Duration.ofSeconds(1);
@@ -56,6 +57,7 @@ final class DemoService {
             for (int i = from; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
+                    case "--host" -> host = value(args, ++i, a);
                     case "--port" -> port = Integer.parseInt(value(args, ++i, a));
                     case "--state" -> state = Path.of(value(args, ++i, a));
                     case "--pre-drain-ms" -> preDrain = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
@@ -66,7 +68,7 @@ final class DemoService {
                     default -> throw new IllegalArgumentException("unknown option " + a + "\n" + Demo.USAGE);
                 }
             }
-            return new Settings(port, state, preDrain, grace, cancelGrace, budget, naive);
+            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -186,7 +188,7 @@ final class DemoService {
         });
 
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
-                .port(s.port())
+                .address(new InetSocketAddress(s.host(), s.port()))
                 .route("/work", exchange -> work(exchange, pool, served))
                 .route("/state", exchange -> {
                     state.put("served", served.get());
@@ -197,7 +199,7 @@ final class DemoService {
                 })
                 .start();
         shutdown.markReady();
-        out.println("listening on http://127.0.0.1:" + server.port());
+        out.println("listening on http://" + s.host() + ":" + server.port());
         return new Running(shutdown, server.port());
     }
 
@@ -206,7 +208,7 @@ final class DemoService {
         var pool = new Pool();
         var served = new AtomicLong();
         var inFlight = new AtomicLong();
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", s.port()), 1024);
+        HttpServer server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 1024);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/work", exchange -> {
             inFlight.incrementAndGet();
@@ -227,7 +229,7 @@ final class DemoService {
             }
         });
         server.start();
-        out.println("listening on http://127.0.0.1:" + server.getAddress().getPort() + " (naive: no draining)");
+        out.println("listening on http://" + s.host() + ":" + server.getAddress().getPort() + " (naive: no draining)");
     }
 
     private static void work(HttpExchange exchange, Pool pool, AtomicLong served) throws IOException {
