@@ -101,6 +101,31 @@ class MisuseTest {
         inner.close(); // already closed: no-op
     }
 
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aTaskThatReturnsWithAScopeStillOpen_hasItClosed_andTheViolationRecorded(Threads threads) throws Exception {
+        var leakedTask = new java.util.concurrent.atomic.AtomicReference<Thread>();
+        var started = new CountDownLatch(1);
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.named("outer"))) {
+            scope.fork(() -> {
+                var leaked = Scope.open(Joiner.awaitAll(), threads.named("leaked")); // never closed: the bug
+                leaked.fork(() -> {
+                    leakedTask.set(Thread.currentThread());
+                    started.countDown();
+                    sleepForever();
+                    return null;
+                });
+                started.await();
+                return "returned without closing";
+            });
+            scope.join();
+            assertThat(scope.failures()).singleElement().isInstanceOf(StructureViolationException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).contains("/outer/leaked").contains("try-with-resources"));
+        }
+        leakedTask.get().join(); // the leaked scope's task was cancelled and ended: no thread outlives its task
+        assertThat(Scope.snapshotAll()).extracting(ScopeSnapshot::path).doesNotContain("/outer");
+    }
+
     @Test
     void badConfiguration_isRefusedWithAMessageThatSaysWhatToChange() {
         assertThatThrownBy(() -> ScopeConfig.defaults().withTimeout(Duration.ZERO))

@@ -752,6 +752,27 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
+    /**
+     * A task returned while scopes it opened are still open (it did not use try-with-resources): closes
+     * them, innermost first, so their threads do not outlive the task, and records the violation as a
+     * failure of the task's scope, so it is not silent.
+     */
+    static void closeLeakedScopes(SubtaskImpl<?> subtask) {
+        ScopeImpl<?, ?> top;
+        while (subtask.openedScopes > 0 && (top = OWNED.get()) != null && top.ownerSubtask == subtask) {
+            var violation = new StructureViolationException("a task of " + subtask.scope.path + " returned while scope "
+                    + top.path + ", which it opened, was still open: close every scope you open before returning "
+                    + "(try-with-resources); Quiesce closed it");
+            LOG.warn("{}", violation.getMessage());
+            try {
+                top.closeInternal();
+            } catch (Throwable t) {
+                violation.addSuppressed(t);
+            }
+            subtask.scope.recordFailure(violation);
+        }
+    }
+
     private boolean isEnclosedBy(ScopeImpl<?, ?> outer) {
         for (ScopeImpl<?, ?> s = this.enclosing; s != null; s = s.enclosing) {
             if (s == outer) {

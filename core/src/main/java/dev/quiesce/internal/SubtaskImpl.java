@@ -103,6 +103,9 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             }
             finish(SUCCESS, result);
         } finally {
+            if (openedScopes > 0) {
+                ScopeImpl.closeLeakedScopes(this);
+            }
             scope.subtaskDone(this);
         }
     }
