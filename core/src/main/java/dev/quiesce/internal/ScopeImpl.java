@@ -587,27 +587,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (since == 0) {
             since = System.nanoTime();
         }
-        long until = saturatedAdd(since, closeTimeoutNanos);
-        boolean interrupted = false;
-        waiter = owner;
-        try {
-            while (running.get() != 0) {
-                long left = until - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                LockSupport.parkNanos(this, left);
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            waiter = null;
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (running.get() != 0) {
+        if (!parkUntilNoRunning(saturatedAdd(since, closeTimeoutNanos), () -> false)) {
             recordStragglers();
         }
     }
@@ -659,6 +639,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
      */
     public boolean awaitNoRunning(long deadlineNanos, java.util.function.BooleanSupplier wake) {
         checkOwner("awaitNoRunning()");
+        return parkUntilNoRunning(deadlineNanos, wake);
+    }
+
+    /** The owner's one wait: parks until no subtask runs, the deadline, or {@code wake}; keeps interrupts. */
+    private boolean parkUntilNoRunning(long deadlineNanos, java.util.function.BooleanSupplier wake) {
         boolean interrupted = false;
         waiter = owner;
         try {
