@@ -240,11 +240,11 @@ public final class DrainingHttpServer {
         }
 
         @Override
-        public void handle(HttpExchange exchange) throws IOException {
+        public void handle(HttpExchange original) throws IOException {
+            // decides Connection: close when the response starts, not when the request arrived: a request
+            // already running when the drain begins must also tell its client to reconnect elsewhere
+            HttpExchange exchange = new DrainingExchange(original);
             try (exchange) {
-                if (draining()) {
-                    exchange.getResponseHeaders().set("Connection", "close");
-                }
                 if (SubtaskImpl.current() == null) { // not in the http scope: the server is stopping
                     sendJson(exchange, 503, Map.of("error", "server is shutting down"), true);
                     return;
@@ -279,6 +279,103 @@ public final class DrainingHttpServer {
                     }
                 }
             }
+        }
+    }
+
+    /** An exchange that adds {@code Connection: close} to its response if the server drains by then. */
+    private final class DrainingExchange extends HttpExchange {
+        private final HttpExchange delegate;
+
+        DrainingExchange(HttpExchange delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void sendResponseHeaders(int rCode, long responseLength) throws IOException {
+            if (draining()) {
+                delegate.getResponseHeaders().set("Connection", "close");
+            }
+            delegate.sendResponseHeaders(rCode, responseLength);
+        }
+
+        @Override
+        public com.sun.net.httpserver.Headers getRequestHeaders() {
+            return delegate.getRequestHeaders();
+        }
+
+        @Override
+        public com.sun.net.httpserver.Headers getResponseHeaders() {
+            return delegate.getResponseHeaders();
+        }
+
+        @Override
+        public java.net.URI getRequestURI() {
+            return delegate.getRequestURI();
+        }
+
+        @Override
+        public String getRequestMethod() {
+            return delegate.getRequestMethod();
+        }
+
+        @Override
+        public com.sun.net.httpserver.HttpContext getHttpContext() {
+            return delegate.getHttpContext();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+
+        @Override
+        public InputStream getRequestBody() {
+            return delegate.getRequestBody();
+        }
+
+        @Override
+        public OutputStream getResponseBody() {
+            return delegate.getResponseBody();
+        }
+
+        @Override
+        public InetSocketAddress getRemoteAddress() {
+            return delegate.getRemoteAddress();
+        }
+
+        @Override
+        public int getResponseCode() {
+            return delegate.getResponseCode();
+        }
+
+        @Override
+        public InetSocketAddress getLocalAddress() {
+            return delegate.getLocalAddress();
+        }
+
+        @Override
+        public String getProtocol() {
+            return delegate.getProtocol();
+        }
+
+        @Override
+        public Object getAttribute(String name) {
+            return delegate.getAttribute(name);
+        }
+
+        @Override
+        public void setAttribute(String name, Object value) {
+            delegate.setAttribute(name, value);
+        }
+
+        @Override
+        public void setStreams(InputStream i, OutputStream o) {
+            delegate.setStreams(i, o);
+        }
+
+        @Override
+        public com.sun.net.httpserver.HttpPrincipal getPrincipal() {
+            return delegate.getPrincipal();
         }
     }
 

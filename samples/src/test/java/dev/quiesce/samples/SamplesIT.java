@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs every numbered sample as a user runs it ({@code java -cp quiesce-demo.jar <sample>}, in a child
  * JVM) and checks what it prints, writes and exits with, so that a broken sample breaks the build. Order
- * and outcomes are asserted, never durations. Numbers 03 and 06 are the HTTP samples, tested with them.
+ * and outcomes are asserted, never durations.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SamplesIT {
@@ -78,6 +78,31 @@ class SamplesIT {
                 "c: SUCCESS (c done)",
                 "scope cancelled: false",
                 "join returned 2 successful subtasks");
+    }
+
+    @Test
+    void sample03_drainsEverySlowRequestAfterSigterm_andTheNaiveServerDropsThem() throws Exception {
+        SampleRun run = SampleRun.run("Sample03_HttpConnectionDraining");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("wrong: 20 requests of 1500 ms in flight on a plain HttpServer (child JVM); sending it SIGTERM",
+                "  wrong child: shutdown hook: server.stop(0) with 20 requests in flight",
+                "wrong: the child exited with code 143",
+                "wrong: 0 of 20 answered, 20 failed: the connection closed without a response",
+                "right: 20 requests of 1500 ms in flight on a DrainingHttpServer; sending SIGTERM to myself",
+                "right: phase READINESS: /health/ready answers 503",
+                "right: a request sent during the pre-drain delay: accepted, 21 in flight",
+                "right: phase STOP_ACCEPTING: closing the listening socket",
+                "right: phase DRAIN: the requests in flight run to the end",
+                "right: a new connection during DRAIN: refused (the client retries on another replica)",
+                "right: 20 of 20 answered 200",
+                "right: the request sent during the pre-drain delay answered 200, with Connection: close",
+                "shutdown report: signal SIGTERM (SIGNAL), outcome CLEAN, exit code 0",
+                "  requests: 20 in flight at trigger, 21 drained, 0 cancelled; tasks cancelled: 0",
+                "verdict: stop(0) drops every request in flight; the draining server answers all 21 and exits 0");
+        assertThat(run.linesStartingWith("right: phase ")).as("only these phases are printed before the report")
+                .hasSize(3);
+        assertThat(run.lines().getLast()).startsWith("verdict: ");
     }
 
     @Test
@@ -147,6 +172,43 @@ class SamplesIT {
                 .allSatisfy(l -> assertThat(run.lines().indexOf(l)).isLessThan(joined));
         assertThat(run.lines().indexOf(run.line("consumer: stop requested"))).isGreaterThan(drainStart);
         assertThat(Files.readString(state)).startsWith("requests.completed=3\njobs.offset=");
+    }
+
+    @Test
+    void sample06_readinessAnswers503AndLivenessStays200UntilTheListenerCloses_andWithoutAPreDrainDelayTrafficIsRefused()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample06_HealthAwareShutdown");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        // What the load balancer sees, once per change; only the remaining budget differs between runs.
+        List<String> lines = run.lines().stream()
+                .map(l -> l.replaceAll("\"remainingMillis\":\\d+", "\"remainingMillis\":N")).toList();
+        assertThat(lines).as(run.describe()).containsExactly(
+                "load balancer: health check every 500 ms, out of rotation after 2 failed checks",
+                "wrong: preDrainDelay 0 ms < 500 ms x 2",
+                "wrong: check 1: ready 200; live 200; in rotation",
+                "wrong: check 1: forwarded request answered 200",
+                "wrong: SIGTERM just after check 1, with 1 slow request in flight",
+                "wrong: check 2: ready refused; live refused",
+                "wrong: check 2: failed checks: 1 of 2, still in rotation",
+                "wrong: check 2: forwarded request refused",
+                "wrong: check 3: failed checks: 2 of 2, out of rotation",
+                "wrong: after SIGTERM the load balancer forwarded 1 request: 0 answered, 1 refused",
+                "wrong: the request in flight at SIGTERM answered 200; shutdown outcome CLEAN",
+                "right: preDrainDelay 1200 ms >= 500 ms x 2",
+                "right: check 1: ready 200; live 200; in rotation",
+                "right: check 1: forwarded request answered 200",
+                "right: SIGTERM just after check 1, with 1 slow request in flight",
+                "right: check 2: ready 503, Retry-After: 1, "
+                        + "{\"status\":\"DRAINING\",\"phase\":\"READINESS\",\"inFlight\":1,"
+                        + "\"remainingMillis\":N}; live 200",
+                "right: check 2: failed checks: 1 of 2, still in rotation",
+                "right: check 3: failed checks: 2 of 2, out of rotation",
+                "right: check 4: ready refused; live refused",
+                "right: after SIGTERM the load balancer forwarded 1 request: 1 answered, 0 refused",
+                "right: the request in flight at SIGTERM answered 200; shutdown outcome CLEAN",
+                "verdict: without a pre-drain delay the load balancer sends traffic into a closed listener; "
+                        + "with one it sees 503 and stops first");
     }
 
     @Test
