@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Runs the JMH suite and writes the results: JMH JSON and logs, footprint JSON, a markdown table
+# (machine, JDK, commands, score ± error, ratio to the floor) and SVG charts.
+#
+#   benchmarks/run.sh --quick      # CI smoke: n = 10 000, one fork, few iterations (~3 min on 2 cores)
+#   benchmarks/run.sh --headline   # the published set: park/sleep at 10 000 and 100 000, cpu at 10 000,
+#                                  # socket at 1 000, fork cost, footprint; 3 forks (~1 h on 2 cores)
+#   benchmarks/run.sh --full       # the whole matrix, 3 forks (several hours on 2 cores)
+#
+# Options: --out DIR (default: docs/benchmarks for --headline/--full, benchmarks/target/results-quick for
+# --quick), --no-build (use the existing jar), --parts a,b (run only these parts of the mode, e.g.
+# cancel-cpu,fork,footprint, keeping the other results in DIR). Extra arguments after `--` go to every JMH run.
+# The jar is copied to a private temporary directory first: a concurrent `mvn package` rewriting
+# benchmarks/target/benchmarks.jar must not break a run that takes an hour.
+# Exit status: non-zero if the jar holds no benchmarks, a benchmark errors (in --quick every failure is an
+# error; in the other modes the expected "did not complete" cells are reported, not fatal) or a results
+# file is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$PWD
+
+mode=""
+out=""
+build=1
+parts=""
+extra=()
+while (($#)); do
+    case "$1" in
+        --quick | --headline | --full) mode=${1#--} ;;
+        --out) out=$2; shift ;;
+        --no-build) build=0 ;;
+        --parts) parts=",$2,"; shift ;;
+        --) shift; extra=("$@"); break ;;
+        -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [[ -z $mode ]]; then
+    echo "say which run: --quick, --headline or --full (see --help)" >&2
+    exit 2
+fi
+if [[ -z $out ]]; then
+    if [[ $mode == quick ]]; then out=benchmarks/target/results-quick; else out=docs/benchmarks; fi
+fi
+
+source bin/jdk25.sh
+jar=benchmarks/target/benchmarks.jar
+if ((build)) || [[ ! -f $jar ]]; then
+    echo "== build: ./mvnw -B -q -pl benchmarks -am package -DskipTests"
+    ./mvnw -B -q -pl benchmarks -am package -DskipTests
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$jar" "$tmp/benchmarks.jar"
+jar_src=$jar
+jar=$tmp/benchmarks.jar
+
+java_cmd=(java --enable-preview)
+count=$("${java_cmd[@]}" -jar "$jar" -l | grep -c '^dev\.quiesce\.benchmarks\.' || true)
+if ((count == 0)); then
+    echo "FAIL: $jar holds no benchmarks (is the JMH annotation processor configured?)" >&2
+    exit 1
+fi
+echo "== $jar_src (run from a private copy): $count benchmarks"
+
+mkdir -p "$out"
+# want PART: whether this run includes PART
+want() { [[ -z $parts || $parts == *",$1,"* ]]; }
+if [[ -z $parts ]]; then
+    rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/footprint.jsonl "$out"/commands.txt "$out"/meta.json "$out"/load.txt
+    python3 benchmarks/report.py "$out" --mode "$mode" --meta-only   # machine, JDK, git commit, start time
+fi
+echo "benchmarks/run.sh --$mode${parts:+ --parts ${parts:1:-1}}${extra:+ -- ${extra[*]}}" >>"$out/commands.txt"
+
+foe=()
+if [[ $mode == quick ]]; then foe=(-foe true); fi
+
+# jmh NAME ARGS...: one JMH run, JSON to $out/jmh-NAME.json, log to $out/jmh-NAME.log.
+jmh() {
+    local name=$1
+    shift
+    want "$name" || return 0
+    rm -f "$out/jmh-$name.json" "$out/jmh-$name.log"
+    local cmd=("${java_cmd[@]}" -jar "$jar" "$@" "${foe[@]}" -rf json -rff "$out/jmh-$name.json" "${extra[@]}")
+    echo "${cmd[*]/$jar/benchmarks/target/benchmarks.jar}" >>"$out/commands.txt"
+    echo "== jmh-$name: ${cmd[*]}"
+    echo "$(date -u +%H:%M:%S) jmh-$name start, load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/load.txt"
+    "${cmd[@]}" 2>&1 | tee "$out/jmh-$name.log" | grep -E '^(# Parameters|CancelToJoin|ForkCost|.*Exception)' || true
+    echo "$(date -u +%H:%M:%S) jmh-$name end, load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/load.txt"
+    if [[ ! -s $out/jmh-$name.json ]]; then
+        echo "FAIL: jmh-$name wrote no results (see $out/jmh-$name.log)" >&2
+        exit 1
+    fi
+}
+
+# footprint IMPL N JVMS: JVMS fresh JVMs, each 5 measured rounds after 2 warm-up rounds.
+footprint() {
+    local impl=$1 n=$2 jvms=$3 rounds=$4
+    want footprint || return 0
+    local cmd=("${java_cmd[@]}" -Xms2g -Xmx2g -cp "$jar" dev.quiesce.benchmarks.Footprint "$impl" "$n" "$rounds" 2)
+    echo "${cmd[*]/$jar/benchmarks/target/benchmarks.jar}   # x $jvms JVMs" >>"$out/commands.txt"
+    for ((j = 0; j < jvms; j++)); do
+        "${cmd[@]}" >>"$out/footprint.jsonl"
+    done
+}
+
+if want footprint; then rm -f "$out/footprint.jsonl"; fi
+impls_all=floor,executor,jdkFlat,jdkNested,jdkTree,quiesceFlat,quiesceNested,quiesceTree
+case $mode in
+    quick)
+        jmh cancel CancelToJoin -p n=10000 -p kind=park,sleep -p impl=$impls_all -p issuer=platform,virtual \
+            -f 1 -wi 3 -i 3
+        # CPU-busy tasks: only what must complete (the JDK's nested scopes do not; see the headline results)
+        jmh cancel-cpu CancelToJoin -p n=10000 -p kind=cpu -p impl=floor,quiesceFlat,quiesceTree -p issuer=platform \
+            -f 1 -wi 2 -i 3
+        jmh fork ForkCost -p n=10000 -p starter=platform -f 1 -wi 3 -i 3
+        for impl in bare executor jdk quiesce; do footprint $impl 10000 1 2; done
+        ;;
+    headline)
+        jmh cancel-10k CancelToJoin -p n=10000 -p kind=park,sleep -p impl=$impls_all -p issuer=platform,virtual \
+            -f 3 -wi 10 -i 10
+        jmh cancel-100k CancelToJoin -p n=100000 -p kind=park,sleep -p impl=$impls_all -p issuer=platform,virtual \
+            -f 3 -wi 4 -i 5
+        jmh cancel-cpu CancelToJoin -p n=10000 -p kind=cpu -p impl=$impls_all -p issuer=platform -f 3 -wi 5 -i 5
+        jmh cancel-cpu-vt CancelToJoin -p n=10000 -p kind=cpu -p impl=floor,quiesceFlat -p issuer=virtual \
+            -f 3 -wi 5 -i 5
+        jmh cancel-socket CancelToJoin -p n=1000 -p kind=socket -p impl=$impls_all -p issuer=platform,virtual \
+            -f 3 -wi 10 -i 10
+        jmh fork ForkCost -f 3 -wi 10 -i 10
+        for n in 10000 100000; do
+            for impl in bare executor jdk quiesce; do footprint $impl $n 3 5; done
+        done
+        ;;
+    full)
+        jmh cancel-small CancelToJoin -p n=1000,10000 -p kind=park,sleep,cpu -p impl=$impls_all \
+            -p issuer=platform,virtual -f 3 -wi 10 -i 10
+        jmh cancel-100k CancelToJoin -p n=100000 -p kind=park,sleep,cpu -p impl=$impls_all \
+            -p issuer=platform,virtual -f 3 -wi 5 -i 5
+        # socket: 2 descriptors per task in this process; see docs/benchmarks/README.md for the limit
+        jmh cancel-socket CancelToJoin -p n=1000 -p kind=socket -p impl=$impls_all -p issuer=platform,virtual \
+            -f 3 -wi 10 -i 10
+        jmh fork ForkCost -f 3 -wi 10 -i 10
+        for n in 1000 10000 100000; do
+            for impl in bare executor jdk quiesce; do footprint $impl $n 3 5; done
+        done
+        ;;
+esac
+
+echo "== report"
+check=()
+if [[ $mode == quick ]]; then check=(--check); fi
+python3 benchmarks/report.py "$out" --mode "$mode" "${check[@]}"
+echo "== results in $out/results.md"

@@ -1,0 +1,17 @@
+/**
+ * The JMH suite of Quiesce: every benchmark here measures a Quiesce operation and the plain JDK
+ * primitives it competes with, in the same run and the same harness.
+ *
+ * <ul>
+ *   <li>{@link dev.quiesce.benchmarks.CancelToJoin}: latency from a cancellation to every task thread
+ *       having terminated, with N tasks blocked (park, sleep, socket read, CPU loop), flat and as a tree;
+ *       the headline benchmark.
+ *   <li>{@link dev.quiesce.benchmarks.ForkCost}: time until N forked tasks have all started.
+ *   <li>{@link dev.quiesce.benchmarks.Footprint}: retained heap per idle task (a plain {@code main}, not
+ *       JMH: JMH measures time, not retained size).
+ * </ul>
+ *
+ * Run everything and write the results (JSON, a markdown table, a chart) with {@code benchmarks/run.sh};
+ * see {@code docs/benchmarks/README.md}.
+ */
+package dev.quiesce.benchmarks;
