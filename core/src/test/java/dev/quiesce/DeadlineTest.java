@@ -146,6 +146,50 @@ class DeadlineTest {
         }
     }
 
+    /**
+     * Regression: a child that inherits its parent's deadline and notices it first (its join wakes at the
+     * deadline while the parent's timer is still cancelling the tree) returned from join() uncancelled,
+     * and close() then cancelled it with CLOSED. Repeated because it is a race.
+     */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aChildThatNoticesAnInheritedDeadlineFirst_isCancelledForTheDeadline_notByClose(Threads threads)
+            throws Exception {
+        for (int i = 0; i < 30; i++) {
+            var leafSaw = new AtomicReference<CancelReason>();
+            var childOutcome = new AtomicReference<Throwable>();
+            try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("batch")
+                    .withTimeout(Duration.ofMillis(20))))) {
+                root.fork(() -> {
+                    try (var child = Scope.open(Joiner.awaitAll(), threads.named("step"))) {
+                        child.fork(() -> {
+                            try {
+                                sleepForever();
+                            } catch (InterruptedException e) {
+                                leafSaw.set(Scope.current().cancelReason().orElseThrow());
+                                throw e;
+                            }
+                            return null;
+                        });
+                        try {
+                            child.join();
+                        } catch (RuntimeException e) {
+                            childOutcome.set(e);
+                        }
+                    }
+                    return null;
+                });
+                assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
+            }
+            if (leafSaw.get() != null) { // the leaf ran before the deadline
+                assertThat(leafSaw.get().root()).as("run %d", i).isInstanceOf(CancelReason.Deadline.class);
+            }
+            if (childOutcome.get() != null) {
+                assertThat(childOutcome.get()).as("run %d", i).isInstanceOf(DeadlineExceededException.class);
+            }
+        }
+    }
+
     @Test
     void aCompletedScope_cancelsItsDeadlineTimer() throws Exception {
         Scope<Object, Void> scope;

@@ -442,7 +442,15 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
      */
     private void onDeadline() {
         ScopeImpl<?, ?> o = deadlineOwner == null ? this : deadlineOwner;
-        o.cancel(new CancelReason.Deadline(o.path, o.deadlineInstant == null ? Instant.now() : o.deadlineInstant));
+        var deadline = new CancelReason.Deadline(o.path, o.deadlineInstant == null ? Instant.now() : o.deadlineInstant);
+        o.cancel(deadline);
+        if (o != this) {
+            // The owner's cancellation reaches this scope through the tree, possibly still on its way on
+            // another thread (the timer's): make sure this scope is cancelled before its join() goes on, or
+            // join() would see no reason, return, and close() would cancel with CLOSED instead.
+            CancelReason pr = parent.reason;
+            cancel(new CancelReason.ParentCancelled(parent.path, pr != null ? pr : deadline));
+        }
     }
 
     @Override
