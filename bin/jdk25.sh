@@ -58,7 +58,7 @@ quiesce_find_jdk() {
         quiesce_jdk_ok "$candidate" || continue
         version=$(quiesce_java_version "$candidate/bin/java")
         printf '%s\t%s\n' "$version" "$candidate"
-    done | sort -t $'\t' -k1,1V | head -n 1 | cut -f 2
+    done | sort -t $'\t' -k1,1V | sed -n 1p | cut -f 2
 }
 
 quiesce_jdk_home=$(quiesce_find_jdk)
