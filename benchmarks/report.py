@@ -287,9 +287,9 @@ def targets(cancel, fork, dnc, floors, best, fp):
     for n in sorted({n for (_, n) in fp}):
         q, b = fp.get(("quiesce", n)), fp.get(("bare", n))
         if q and b:
-            d = statistics.mean(q) - statistics.mean(b)
+            d = statistics.median(q) - statistics.median(b)
             out.append(("Footprint, n = %s: ≤ bare virtual thread + 128 B per idle task" % n_label(n),
-                        "Quiesce %.0f B, bare %.0f B: +%.0f B" % (statistics.mean(q), statistics.mean(b), d),
+                        "Quiesce %.0f B, bare %.0f B (medians): +%.0f B" % (statistics.median(q), statistics.median(b), d),
                         verdict(d <= 128, False)))
     return out
 
@@ -500,8 +500,9 @@ def write_report(d, meta, results, failures, foot):
         ns = sorted({n for (_, n) in fp})
         L.append("## Footprint: retained heap per idle task (bytes, lower is better)")
         L.append("")
-        L.append("Mean ± standard deviation over every measured round (fresh JVMs × rounds); the difference is "
-                 "to the bare virtual thread at the same n.")
+        L.append("Median [min–max] over every measured round (3 fresh JVMs × 5 rounds, after 2 warm-up rounds each); "
+                 "the difference (in parentheses) is between medians, to the bare virtual thread at the same n. "
+                 "The median, because at n = 10 000 the first measured round of a JVM is sometimes still inflated.")
         L.append("")
         L.append("| implementation | " + " | ".join("n = %s" % n_label(n) for n in ns) + " |")
         L.append("|---|" + "---|" * len(ns))
@@ -510,17 +511,16 @@ def write_report(d, meta, results, failures, foot):
             for n in ns:
                 v, b = fp.get((impl, n)), fp.get(("bare", n))
                 if v:
-                    sd = statistics.stdev(v) if len(v) > 1 else 0.0
-                    c = "%.0f ± %.0f" % (statistics.mean(v), sd)
+                    c = "%.0f [%.0f–%.0f]" % (statistics.median(v), min(v), max(v))
                     if b and impl != "bare":
-                        c += " (%+.0f)" % (statistics.mean(v) - statistics.mean(b))
-                    c += " [%d]" % len(v)
+                        c += " (%+.0f)" % (statistics.median(v) - statistics.median(b))
+                    c += " ×%d" % len(v)
                     cells.append(c)
                 else:
                     cells.append("—")
             L.append("| %s | %s |" % (FORK_LABEL[impl], " | ".join(cells)))
         L.append("")
-        L.append("[k] = number of measured rounds.")
+        L.append("×k = number of measured rounds.")
         L.append("")
 
     # ---- failures

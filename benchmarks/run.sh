@@ -2,7 +2,7 @@
 # Runs the JMH suite and writes the results: JMH JSON and logs, footprint JSON, a markdown table
 # (machine, JDK, commands, score ± error, ratio to the floor) and SVG charts.
 #
-#   benchmarks/run.sh --quick      # CI smoke: n = 10 000, one fork, few iterations (~3 min on 2 cores)
+#   benchmarks/run.sh --quick      # CI smoke: n = 10 000, one fork, few iterations (1-3 min on 2 cores)
 #   benchmarks/run.sh --headline   # the published set: park/sleep at 10 000 and 100 000, cpu at 10 000,
 #                                  # socket at 1 000, fork cost, footprint; 3 forks (~1 h on 2 cores)
 #   benchmarks/run.sh --full       # the whole matrix, 3 forks (several hours on 2 cores)
