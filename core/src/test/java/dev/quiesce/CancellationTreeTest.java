@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -87,6 +88,29 @@ class CancellationTreeTest {
                 return;
             } catch (InterruptedException ignored) {
                 // deliberately ignored: this owner does not respond to interrupts
+            }
+        }
+    }
+
+    @Test
+    void aVirtualThreadInterruptedInASocketRead_countsAsCancelled_notFailed() throws Exception {
+        try (var server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                var scope = Scope.open(Joiner.awaitAll())) {
+            var blocked = new CountDownLatch(1);
+            Subtask<Object> reader = scope.fork(() -> {
+                try (var socket = new java.net.Socket(server.getInetAddress(), server.getLocalPort())) {
+                    blocked.countDown();
+                    return socket.getInputStream().read(); // the server never writes
+                }
+            });
+            try (var _ = server.accept()) {
+                blocked.await();
+                Threads.awaitTrue(() -> scope.snapshot().subtasks().stream()
+                        .anyMatch(t -> !t.threadState().equals("RUNNABLE")));
+                scope.cancel();
+                assertThatThrownBy(scope::join).isInstanceOf(CancelledException.class);
+                assertThat(reader.state()).isEqualTo(Subtask.State.CANCELLED);
+                assertThat(scope.failures()).isEmpty();
             }
         }
     }

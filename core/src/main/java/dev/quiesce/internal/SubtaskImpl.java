@@ -135,7 +135,10 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
                     || (c instanceof InterruptedIOException && !(c instanceof SocketTimeoutException))
                     || c instanceof AsynchronousCloseException // includes ClosedByInterruptException
                     || c instanceof CancelledException
-                    || c instanceof CancellationException) {
+                    || c instanceof CancellationException
+                    // a virtual thread interrupted in a blocking socket read/write: the JDK closes the socket
+                    // and throws SocketException("Closed by interrupt")
+                    || (c instanceof java.net.SocketException && "Closed by interrupt".equals(c.getMessage()))) {
                 return true;
             }
             if (c.getCause() == c) {
