@@ -10,6 +10,7 @@ import dev.quiesce.Shield;
 import dev.quiesce.internal.Json;
 import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.SubtaskImpl;
+import dev.quiesce.internal.Uninterruptibles;
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,7 +113,7 @@ public final class DrainingHttpServer {
     private DrainingHttpServer start() {
         server.setExecutor(new ExchangeExecutor());
         shutdown.fork("http-server", this::serve);
-        awaitUninterruptibly(scopeOpened);
+        Uninterruptibles.await(scopeOpened);
         shutdown.onStopAccepting("http", this::stopAccepting);
         server.start();
         LOG.info("HTTP server listening on {}", server.getAddress());
@@ -497,21 +497,6 @@ public final class DrainingHttpServer {
                 throw new BodyTooLargeException(limit);
             }
             return n;
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                latch.await(1, TimeUnit.DAYS);
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -11,6 +11,7 @@ import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.Signals;
 import dev.quiesce.internal.ThreadDump;
 import dev.quiesce.internal.Timers;
+import dev.quiesce.internal.Uninterruptibles;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -412,7 +413,7 @@ public final class Shutdown {
         Thread c = Thread.ofPlatform().name("quiesce-shutdown").daemon(false).unstarted(this::coordinate);
         coordinator = c;
         c.start();
-        awaitUninterruptibly(rootOpened);
+        Uninterruptibles.await(rootOpened);
         installSignals();
         Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(this::onJvmShutdown);
         Runtime.getRuntime().addShutdownHook(hook);
@@ -845,21 +846,6 @@ public final class Shutdown {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The root scope's joiner: a supervisor whose failed services start the shutdown. */
