@@ -42,6 +42,46 @@ class BusyTasksCancelTest {
         run(threads, Canceller.VIRTUAL_THREAD);
     }
 
+    /**
+     * The same crowd in a tree, 10 inner scopes of 100 tasks whose owners wait in join(): the owners help
+     * with the interrupts of their own scopes when they get to run, which with busy tasks they may not;
+     * the cancel must complete from the cancelling thread alone.
+     */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void cancelCompletes_inATreeOfBusyYieldingTasks_fromAPlatformThread(Threads threads) throws Exception {
+        var started = new AtomicInteger();
+        var finished = new AtomicInteger();
+        var innerReasons = new java.util.concurrent.ConcurrentLinkedQueue<CancelReason>();
+        try (var root = Scope.open(Joiner.awaitAll(), threads.named("root"))) {
+            for (int i = 0; i < 10; i++) {
+                root.fork(() -> {
+                    try (var inner = Scope.open(Joiner.awaitAll(), threads.cfg())) {
+                        for (int j = 0; j < TASKS / 10; j++) {
+                            inner.fork(() -> busyUntilInterrupted(started, finished));
+                        }
+                        try {
+                            inner.join(); // CancelledException, or InterruptedException if the owner's interrupt
+                        } finally {       // wins the race with the unpark: both are the cancellation
+                            innerReasons.add(inner.cancelReason().orElseThrow());
+                        }
+                    }
+                    return null;
+                });
+            }
+            // Not every owner may have run yet: started from this platform thread, they can starve behind
+            // the busy tasks (that is the point); the ones that run later find their scope cancelled at once.
+            Threads.awaitTrue(() -> started.get() > 0);
+            root.cancel(CancelReason.explicit("from a platform thread"));
+            assertThatThrownBy(root::join).isInstanceOf(CancelledException.class);
+        }
+        assertThat(finished.get()).isEqualTo(started.get());
+        // every inner scope that was opened (an owner that had not run when the root was cancelled never
+        // runs) was cancelled for the root's reason, not for its owner's interrupt
+        assertThat(innerReasons).hasSizeBetween(1, 10)
+                .allSatisfy(r -> assertThat(r.root()).isInstanceOf(CancelReason.Explicit.class));
+    }
+
     private static void run(Threads threads, Canceller canceller) throws Exception {
         var started = new AtomicInteger();
         var finished = new AtomicInteger();

@@ -219,6 +219,48 @@ class CancellationTreeTest {
         }
     }
 
+    /**
+     * A task is interrupted once for a cancellation, however many paths reach it: the cleanup it runs after
+     * catching the interrupt of {@code Subtask.cancel()} is not interrupted again by the scope's cancel.
+     */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aCancelledTask_isInterruptedOnce_soItsCleanupIsNotInterruptedByALaterScopeCancel(Threads threads)
+            throws Exception {
+        var inCleanup = new CountDownLatch(1);
+        var finishCleanup = new CountDownLatch(1);
+        var cleanupOutcome = new AtomicReference<String>();
+        var taskThread = new AtomicReference<Thread>();
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg())) {
+            Subtask<Object> task = scope.fork(() -> {
+                taskThread.set(Thread.currentThread());
+                try {
+                    sleepForever();
+                } catch (InterruptedException e) {
+                    inCleanup.countDown();
+                    try {
+                        finishCleanup.await(); // blocking cleanup after the cancellation
+                        cleanupOutcome.set("completed");
+                    } catch (InterruptedException again) {
+                        cleanupOutcome.set("interrupted again");
+                    }
+                    throw e;
+                }
+                return null;
+            });
+            awaitTrue(() -> taskThread.get() != null);
+            Threads.awaitBlocked(taskThread.get());
+            assertThat(task.cancel()).isTrue();
+            inCleanup.await();
+            Threads.awaitBlocked(taskThread.get()); // in finishCleanup.await()
+            scope.cancel(CancelReason.explicit("second path")); // would interrupt synchronously, before returning
+            finishCleanup.countDown();
+            assertThatThrownBy(scope::join).isInstanceOf(CancelledException.class);
+            assertThat(task.state()).isEqualTo(Subtask.State.CANCELLED);
+        }
+        assertThat(cleanupOutcome.get()).isEqualTo("completed");
+    }
+
     @ParameterizedTest
     @EnumSource(Threads.class)
     void requestStop_setsTheSoftFlagDownTheTree_withoutInterrupting(Threads threads) throws Exception {

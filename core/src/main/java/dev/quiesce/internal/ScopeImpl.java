@@ -38,15 +38,18 @@ import org.slf4j.LoggerFactory;
  * how it is kept.
  *
  * <ul>
- *   <li>Running subtasks are in {@link #live}, a concurrent set (no scope-wide lock on the fork path);
- *       the owner waits on one counter, {@link #running}, and is unparked by the subtask that takes it
- *       to zero, by a cancellation, or by its deadline.
+ *   <li>Running subtasks are in {@link #live}, a chunked list of slots ({@link LiveSubtasks}: no
+ *       scope-wide lock on the fork path, a task's exit clears one slot); the owner waits on one
+ *       counter, {@link #running}, and is unparked by the subtask that takes it to zero, by a
+ *       cancellation, or by its deadline.
  *   <li>Fork and cancel race like Dekker's algorithm: fork adds to {@code live} and then reads the
  *       cancel reason; cancel writes the reason and then walks {@code live}. One of them sees the other,
  *       so a subtask either never starts or is interrupted. Child scopes register the same way.
- *   <li>{@link #cancel} does all its work on the calling thread: it interrupts every running subtask
- *       thread and recursively cancels child scopes, so it never waits for a virtual thread to be
- *       scheduled (see DESIGN.md, scope engine point 11).
+ *   <li>{@link #cancel} marks the whole subtree cancelled, then interrupts every running subtask thread
+ *       in it from the calling thread, so it never waits for a virtual thread to be scheduled (see
+ *       DESIGN.md, scope engine point 11). Owners of cancelled scopes help with the interrupts of their
+ *       own subtrees ({@link #helpCancel}) so the wake-ups are spread over carriers; the canceller takes
+ *       what they have not, and goes over what a helper claimed but has not finished.
  *   <li>The innermost scope a thread owns is kept in {@link #OWNED}; a subtask thread that owns no
  *       scope finds its scope through {@link SubtaskImpl#current()} and never touches the thread
  *       local, so that most subtask threads never get a thread-local map.
@@ -96,7 +99,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private final ScopeImpl<?, ?> deadlineOwner; // the scope whose own deadline is the effective one, if any
 
     private final AtomicInteger running = new AtomicInteger();
-    private final Set<SubtaskImpl<?>> live = ConcurrentHashMap.newKeySet();
+    private final LiveSubtasks live = new LiveSubtasks();
     private final Set<ScopeImpl<?, ?>> children = ConcurrentHashMap.newKeySet();
     private final AtomicInteger childSeq = new AtomicInteger();
     private final Set<CancelCallback> callbacks = ConcurrentHashMap.newKeySet();
@@ -107,6 +110,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private volatile boolean joinerCancelled;
     private volatile boolean stopRequested;
     private volatile long cancelNanos;
+    private volatile boolean subtreeMarked; // cancelled, and so are the children it had then
     private volatile Thread waiter;
     private volatile ScheduledFuture<?> deadlineTimer;
     private volatile List<Straggler> stragglers = List.of();
@@ -300,17 +304,15 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         running.incrementAndGet();
         live.add(subtask);
         if (reason != null) { // cancelled: the task must not run
-            live.remove(subtask);
             subtask.cancelUnstarted();
-            subtaskDone(null);
+            subtaskDone(subtask);
             return subtask;
         }
         try {
             thread.start();
         } catch (Throwable t) {
-            live.remove(subtask);
             subtask.cancelUnstarted();
-            subtaskDone(null);
+            subtaskDone(subtask);
             throw t;
         }
         return subtask;
@@ -381,9 +383,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     void subtaskDone(SubtaskImpl<?> subtask) {
-        if (subtask != null) {
-            live.remove(subtask);
-        }
+        live.remove(subtask);
         if (running.decrementAndGet() == 0) {
             Thread w = waiter;
             if (w != null) {
@@ -397,10 +397,50 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     @Override
     public boolean cancel(CancelReason why) {
         Objects.requireNonNull(why, "reason must not be null; use cancel() for an explicit cancellation");
+        CancelEvent event = CancelEvent.start();
+        if (!markCancelled(why)) {
+            return false;
+        }
+        // First every scope of the subtree is marked (reason, callbacks, waiting owner unparked), so that
+        // a child scope is cancelled for our reason before its owner, usually one of our subtasks, is
+        // interrupted and would cancel it for another; the woken owners start helping at once.
+        List<ScopeImpl<?, ?>> cancelled = new ArrayList<>();
+        cancelled.add(this);
+        for (int i = 0; i < cancelled.size(); i++) { // breadth first: owners of inner scopes early
+            ScopeImpl<?, ?> s = cancelled.get(i);
+            for (ScopeImpl<?, ?> child : s.children) {
+                if (child.markCancelled(new CancelReason.ParentCancelled(s.path, s.reason))) {
+                    cancelled.add(child);
+                }
+            }
+        }
+        for (ScopeImpl<?, ?> s : cancelled) {
+            s.subtreeMarked = true; // helpers may start: the children of s are cancelled for s's reason
+        }
+        // Then every subtask thread is interrupted from this thread, except chunks an owner claimed first;
+        // a second pass covers chunks whose claimer has not finished, so nothing waits for a helper to be
+        // scheduled (DESIGN.md, scope engine point 11).
+        int interrupted = 0;
+        for (int i = cancelled.size() - 1; i >= 0; i--) { // from the end: the woken owners start at the front
+            ScopeImpl<?, ?> s = cancelled.get(i);
+            interrupted += s.live.interruptUnclaimed(s.cancelNanos);
+        }
+        for (ScopeImpl<?, ?> s : cancelled) {
+            interrupted += s.live.interruptUnfinished(s.cancelNanos);
+        }
+        event.finish(path, why, interrupted, cancelled.size() - 1);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("cancelled {} ({}): interrupted {} subtasks, cancelled {} child scopes",
+                    path, why.describe(), interrupted, cancelled.size() - 1);
+        }
+        return true;
+    }
+
+    /** Publishes the reason and does everything but the interrupts; whether this call cancelled the scope. */
+    private boolean markCancelled(CancelReason why) {
         if (!REASON.compareAndSet(this, null, why)) {
             return false;
         }
-        CancelEvent event = CancelEvent.start();
         cancelNanos = System.nanoTime();
         stopRequested = true;
         ScheduledFuture<?> timer = deadlineTimer;
@@ -410,29 +450,30 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         for (CancelCallback cb : callbacks) {
             cb.runOnce();
         }
-        // Children first: a child scope's owner is usually one of our subtasks, and the child must be
-        // cancelled for our reason before its owner's interrupt makes it cancel itself for another.
-        int cancelledChildren = 0;
-        for (ScopeImpl<?, ?> child : children) {
-            if (child.cancel(new CancelReason.ParentCancelled(path, why))) {
-                cancelledChildren++;
-            }
-        }
-        int interrupted = 0;
-        for (SubtaskImpl<?> s : live) {
-            s.interruptForCancel();
-            interrupted++;
-        }
         Thread w = waiter;
         if (w != null) {
             LockSupport.unpark(w);
         }
-        event.finish(path, why, interrupted, cancelledChildren);
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("cancelled {} ({}): interrupted {} subtasks, cancelled {} child scopes",
-                    path, why.describe(), interrupted, cancelledChildren);
-        }
         return true;
+    }
+
+    /**
+     * Called by the owner once it has seen its scope cancelled, before it waits: interrupts, alongside the
+     * canceller, whatever part of its subtree nobody has claimed yet. With nested scopes the wake-ups are
+     * then spread over the owners' carriers instead of all coming from one thread. Only an optimisation:
+     * the canceller claims whatever the owners do not take.
+     */
+    private void helpCancel() {
+        List<ScopeImpl<?, ?>> todo = new ArrayList<>();
+        todo.add(this);
+        for (int i = 0; i < todo.size(); i++) {
+            ScopeImpl<?, ?> s = todo.get(i);
+            if (s.subtreeMarked) { // else its canceller is still marking: interrupting now could reach an
+                                   // owner whose scope is not cancelled yet
+                s.live.interruptUnclaimed(s.cancelNanos);
+                todo.addAll(s.children);
+            }
+        }
     }
 
     /**
@@ -591,6 +632,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (running.get() == 0) {
             return;
         }
+        helpCancel();
         long since = cancelNanos;
         if (since == 0) {
             since = System.nanoTime();
@@ -603,12 +645,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private void recordStragglers() {
         long now = System.nanoTime();
         List<Straggler> found = new ArrayList<>();
-        for (SubtaskImpl<?> s : live) {
+        live.forEach(s -> {
             Straggler st = straggler(s, now);
             if (st != null) {
                 found.add(st);
             }
-        }
+        });
         stragglers = List.copyOf(found);
         for (Straggler s : found) {
             LOG.warn("scope {} abandons a thread that did not end within the close timeout of {} ms: {}",
@@ -627,6 +669,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     public boolean deadlineTimerPending() {
         ScheduledFuture<?> t = deadlineTimer;
         return t != null && !t.isDone();
+    }
+
+    /** Chunks of subtask slots linked now (for tests: a scope that forks forever must not grow). */
+    int liveChunkCount() {
+        return live.chunkCount();
     }
 
     /** Running subtasks in this scope and all its descendants. */
@@ -690,12 +737,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private void collectStragglers(List<Straggler> out, long now) {
-        for (SubtaskImpl<?> s : live) {
+        live.forEach(s -> {
             Straggler st = straggler(s, now);
             if (st != null) {
                 out.add(st);
             }
-        }
+        });
         for (ScopeImpl<?, ?> c : children) {
             c.collectStragglers(out, now);
         }
@@ -881,12 +928,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     @Override
     public ScopeSnapshot snapshot() {
         List<ScopeSnapshot.SubtaskSnapshot> subs = new ArrayList<>();
-        for (SubtaskImpl<?> s : live) {
+        live.forEach(s -> {
             Thread t = s.thread;
             if (t != null) {
                 subs.add(new ScopeSnapshot.SubtaskSnapshot(t.getName(), t.threadId(), t.getState().name(), s.state()));
             }
-        }
+        });
         List<ScopeSnapshot> kids = new ArrayList<>();
         for (ScopeImpl<?, ?> c : children) {
             kids.add(c.snapshot());

@@ -26,22 +26,24 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     private static final int FAILED = 2;
     private static final int CANCELLED = 3;
 
-    // interruptState values: guards the thread's interrupt against Shield regions
-    static final int NORMAL = 0;
-    static final int SHIELDED = 1;
-    static final int SHIELDED_PENDING = 2;
-    static final int INTERRUPTING = 3;
+    // interruptState bits: guard the thread's cancellation interrupt against Shield regions and make it
+    // happen once, whichever of the threads that walk a cancellation (canceller, helping owners,
+    // Subtask.cancel) gets there first
+    private static final int SHIELDED = 1; // inside a shield region
+    private static final int CANCEL_REQUESTED = 2; // a cancellation reached this subtask (set once, never cleared)
+    private static final int PENDING = 4; // ... while shielded: interrupt when the region ends
+    private static final int INTERRUPTING = 8; // a canceller is between its CAS and interrupt()
 
     private static final VarHandle STATE;
     private static final VarHandle INTERRUPT_STATE;
-    private static final VarHandle CANCEL_REQUESTED;
+    private static final VarHandle CANCEL_CALLED;
 
     static {
         try {
             var lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(SubtaskImpl.class, "state", int.class);
             INTERRUPT_STATE = lookup.findVarHandle(SubtaskImpl.class, "interruptState", int.class);
-            CANCEL_REQUESTED = lookup.findVarHandle(SubtaskImpl.class, "cancelRequested", boolean.class);
+            CANCEL_CALLED = lookup.findVarHandle(SubtaskImpl.class, "cancelRequested", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -55,8 +57,11 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     private volatile int state;
     private volatile int interruptState;
     private volatile boolean cancelRequested;
-    private volatile long interruptedAtNanos; // 0 = never interrupted by a cancellation
+    // 0 = never interrupted by a cancellation; published by the volatile/release writes of interruptState
+    private long interruptedAtNanos;
     int openedScopes; // scopes this subtask's thread has open; touched only by that thread
+    LiveSubtasks.Chunk chunk; // where the scope keeps it while it runs: written before a volatile slot write
+    int slot;
 
     SubtaskImpl(ScopeImpl<?, ?> scope, Callable<? extends T> task) {
         this.scope = scope;
@@ -150,68 +155,77 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     }
 
     /**
-     * Interrupts the thread for a cancellation, unless it is inside a {@code Shield} region, in which
-     * case the interrupt is left pending for the end of the region. Callable from any thread.
+     * Interrupts the thread for a cancellation, once: unless it is inside a {@code Shield} region, in
+     * which case the interrupt is left pending for the end of the region. Callable from any thread; a
+     * second call, from any thread, does nothing.
+     *
+     * @param atNanos when the cancellation happened (System.nanoTime), for straggler reports: the scope's
+     *     cancellation time rather than a clock read per thread on the interrupt path
+     * @return whether this call is the one that interrupted the thread (or left the interrupt pending)
      */
-    void interruptForCancel() {
+    boolean interruptForCancel(long atNanos) {
         Thread t = thread;
         if (t == null) {
-            return;
+            return false;
         }
         for (;;) {
             int s = interruptState;
-            if (s == NORMAL) {
-                if (INTERRUPT_STATE.compareAndSet(this, NORMAL, INTERRUPTING)) {
-                    if (interruptedAtNanos == 0) {
-                        interruptedAtNanos = System.nanoTime();
-                    }
-                    try {
-                        t.interrupt();
-                    } finally {
-                        INTERRUPT_STATE.setVolatile(this, NORMAL);
-                    }
-                    return;
+            if ((s & CANCEL_REQUESTED) != 0) {
+                return false;
+            }
+            if ((s & SHIELDED) != 0) {
+                if (INTERRUPT_STATE.compareAndSet(this, s, s | CANCEL_REQUESTED | PENDING)) {
+                    return true;
                 }
-            } else if (s == SHIELDED) {
-                if (INTERRUPT_STATE.compareAndSet(this, SHIELDED, SHIELDED_PENDING)) {
-                    return;
+            } else if (INTERRUPT_STATE.compareAndSet(this, s, CANCEL_REQUESTED | INTERRUPTING)) {
+                interruptedAtNanos = atNanos;
+                try {
+                    t.interrupt();
+                } finally {
+                    // release suffices: enterShield waits for it, and whoever reads it also sees the interrupt
+                    INTERRUPT_STATE.setRelease(this, CANCEL_REQUESTED);
                 }
-            } else {
-                return; // already pending, or another thread is interrupting it right now
+                return true;
             }
         }
     }
 
-    /** Called by the subtask's own thread entering a shield region. */
+    /** Called by the subtask's own thread entering its outermost shield region. */
     void enterShield() {
         for (;;) {
-            if (INTERRUPT_STATE.compareAndSet(this, NORMAL, SHIELDED)) {
+            int s = interruptState;
+            if ((s & INTERRUPTING) != 0) {
+                Thread.onSpinWait(); // a canceller is between its CAS and interrupt()
+            } else if (INTERRUPT_STATE.compareAndSet(this, s, s | SHIELDED)) {
                 return;
             }
-            Thread.onSpinWait(); // INTERRUPTING: a canceller is between its CAS and interrupt()
         }
     }
 
     /**
-     * Called by the subtask's own thread leaving a shield region.
+     * Called by the subtask's own thread leaving its outermost shield region.
      *
      * @return whether a cancellation interrupt arrived during the region and must now be delivered
      */
     boolean exitShield() {
-        int s = (int) INTERRUPT_STATE.getAndSet(this, NORMAL);
-        if (s == SHIELDED_PENDING && interruptedAtNanos == 0) {
-            interruptedAtNanos = System.nanoTime();
+        for (;;) {
+            int s = interruptState;
+            boolean pending = (s & PENDING) != 0; // only this thread clears it
+            if (pending) {
+                interruptedAtNanos = System.nanoTime(); // published by the CAS
+            }
+            if (INTERRUPT_STATE.compareAndSet(this, s, s & CANCEL_REQUESTED)) {
+                return pending;
+            }
         }
-        return s == SHIELDED_PENDING;
     }
 
     boolean isShielded() {
-        int s = interruptState;
-        return s == SHIELDED || s == SHIELDED_PENDING;
+        return (interruptState & SHIELDED) != 0;
     }
 
     long interruptedAtNanos() {
-        return interruptedAtNanos;
+        return (interruptState & CANCEL_REQUESTED) == 0 ? 0 : interruptedAtNanos;
     }
 
     @Override
@@ -247,13 +261,13 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
 
     @Override
     public boolean cancel() {
-        if (!CANCEL_REQUESTED.compareAndSet(this, false, true)) {
+        if (!CANCEL_CALLED.compareAndSet(this, false, true)) {
             return false;
         }
         if (state != UNAVAILABLE) {
             return false;
         }
-        interruptForCancel();
+        interruptForCancel(System.nanoTime());
         return true;
     }
 

@@ -1,0 +1,146 @@
+package dev.quiesce.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.Joiner;
+import dev.quiesce.Scope;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The chunked slot list that holds a scope's running subtasks. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LiveSubtasksTest {
+
+    /** A scope that forks forever, like a server's request scope, holds only what still runs. */
+    @Test
+    void aLongLivedScope_thatForksAndFinishesManyTasks_keepsOneChunk() throws Exception {
+        try (var scope = Scope.open(Joiner.awaitAll(), c -> c.withName("server"))) {
+            var impl = (ScopeImpl<?, ?>) scope;
+            for (int batch = 0; batch < 40; batch++) {
+                for (int i = 0; i < 500; i++) {
+                    scope.fork(() -> {});
+                }
+                awaitTrue(() -> impl.runningCount() == 0); // every exit (and its slot release) is done
+            }
+            // 20 000 forks would be 26 chunks if used chunks were kept
+            assertThat(impl.liveChunkCount()).isEqualTo(1);
+            scope.join();
+        }
+    }
+
+    @Test
+    void concurrentAddsAndRemoves_fromManyThreads_loseAndDuplicateNothing_andReleaseEveryChunk() throws Exception {
+        int threads = 4;
+        int perThread = 30_000;
+        var live = new LiveSubtasks();
+        var barrier = new CyclicBarrier(threads + 1);
+        List<List<SubtaskImpl<?>>> added = new ArrayList<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            List<SubtaskImpl<?>> mine = new ArrayList<>();
+            added.add(mine);
+            long seed = t;
+            workers.add(Thread.ofPlatform().start(() -> {
+                try {
+                    barrier.await();
+                    for (int i = 0; i < perThread; i++) {
+                        var s = new SubtaskImpl<>(null, () -> null);
+                        live.add(s);
+                        mine.add(s);
+                    }
+                    barrier.await(); // the main thread looks at the full set
+                    barrier.await();
+                    Collections.shuffle(mine, new Random(seed));
+                    for (SubtaskImpl<?> s : mine) {
+                        live.remove(s);
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        barrier.await(); // go
+        barrier.await(); // all added
+        Set<SubtaskImpl<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        var visits = new AtomicInteger();
+        live.forEach(s -> {
+            seen.add(s);
+            visits.incrementAndGet();
+        });
+        assertThat(visits.get()).isEqualTo(threads * perThread);
+        for (List<SubtaskImpl<?>> mine : added) {
+            assertThat(seen.containsAll(mine)).as("every added subtask is visited").isTrue();
+        }
+        barrier.await(); // remove
+        for (Thread w : workers) {
+            w.join();
+        }
+        var left = new AtomicInteger();
+        live.forEach(s -> left.incrementAndGet());
+        assertThat(left.get()).isZero();
+        assertThat(live.chunkCount()).isEqualTo(1);
+    }
+
+    /**
+     * A helper that claimed a chunk and then never ran on must not stall the cancellation: the canceller's
+     * second pass interrupts that chunk's subtasks, and every subtask is interrupted exactly once.
+     */
+    @Test
+    void theCancellersSecondPass_coversAChunkWhoseClaimerStalled_andEachTaskIsInterruptedOnce() throws Exception {
+        int n = LiveSubtasks.FIRST_CHUNK + 12;
+        var live = new LiveSubtasks();
+        var release = new CountDownLatch(1);
+        var sawInterrupt = new CountDownLatch(n);
+        List<SubtaskImpl<?>> subtasks = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            var s = new SubtaskImpl<>(null, () -> null);
+            Thread t = Thread.ofVirtual().unstarted(() -> {
+                for (;;) {
+                    try {
+                        release.await();
+                        return;
+                    } catch (InterruptedException e) {
+                        sawInterrupt.countDown();
+                    }
+                }
+            });
+            s.bind(t);
+            live.add(s);
+            subtasks.add(s);
+            threads.add(t);
+            t.start();
+        }
+        LiveSubtasks.Chunk first = subtasks.get(0).chunk;
+        first.claimed = true; // a helper claimed the first chunk and stalled before interrupting anything
+
+        assertThat(live.interruptUnclaimed(System.nanoTime())).isEqualTo(n - LiveSubtasks.FIRST_CHUNK);
+        assertThat(live.interruptUnfinished(System.nanoTime())).isEqualTo(LiveSubtasks.FIRST_CHUNK);
+        sawInterrupt.await(); // every thread got its interrupt
+        assertThat(live.interruptUnfinished(System.nanoTime())).isZero();
+        assertThat(live.interruptUnclaimed(System.nanoTime())).isZero();
+        for (SubtaskImpl<?> s : subtasks) {
+            assertThat(s.interruptForCancel(System.nanoTime())).as("a second interrupt").isFalse();
+        }
+        release.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        while (!condition.getAsBoolean()) {
+            Thread.sleep(1);
+        }
+    }
+}
