@@ -4,9 +4,10 @@
     python3 benchmarks/report.py DIR [--mode MODE] [--meta-only] [--check]
 
 Reads DIR/jmh-*.json (JMH results), DIR/jmh-*.log (to find benchmarks that failed or did not complete),
-DIR/footprint.jsonl, DIR/commands.txt and DIR/meta.json (machine and JDK, written by --meta-only at the
-start of a run). --check exits 1 if a benchmark failed or no results were written (the CI gate); it never
-looks at the timings themselves. Standard library only.
+DIR/footprint.jsonl, DIR/shutdown.jsonl (the shutdown end-to-end probe), DIR/commands.txt and DIR/meta.json
+(machine and JDK, written by --meta-only at the start of a run). --check exits 1 if a benchmark or a
+shutdown round failed or no results were written (the CI gate); it never looks at the timings themselves.
+Standard library only.
 """
 import argparse
 import datetime
@@ -135,6 +136,18 @@ def load_failures(d):
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def load_shutdown(d):
+    rows = []
+    path = os.path.join(d, "shutdown.jsonl")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    rows.append(json.loads(line))
+    return rows
 
 
 def load_footprint(d):
@@ -294,6 +307,187 @@ def targets(cancel, fork, dnc, floors, best, fp):
     return out
 
 
+# ---------------------------------------------------------------------------------------------- shutdown
+
+SHUTDOWN_CASES = ["baseline", "naive", "idle", "loaded"]
+SHUTDOWN_LABEL = {
+    "baseline": "baseline: a JVM from the same jar whose main only waits (no Quiesce), default SIGTERM",
+    "naive": "naive: the same endpoints on a plain JDK HttpServer (no Quiesce), default SIGTERM",
+    "idle": "Quiesce demo service, idle",
+    "loaded": "Quiesce demo service, 1 000 requests in flight",
+}
+SHUTDOWN_TARGET_MS = 50
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "—"
+    return "%s [%s–%s]" % (fmt(statistics.median(xs)), fmt(min(xs)), fmt(max(xs)))
+
+
+def shutdown_model(rows):
+    """case -> {rows, ok rows, medians}; every round counts, failed ones are listed separately."""
+    model = {}
+    for c in SHUTDOWN_CASES:
+        rs = [r for r in rows if r.get("case") == c]
+        if not rs:
+            continue
+        ok = [r for r in rs if r.get("ok")]
+        model[c] = {
+            "rounds": len(rs),
+            "okRounds": len(ok),
+            "total": [r.get("sigtermToExitMs") for r in ok],
+            "beyond": [r.get("beyondDelaysMs") for r in ok],
+            "delays": sorted({r.get("configuredDelaysMs") for r in rs}),
+            "exitCodes": sorted({str(r.get("exitCode")) for r in rs}),
+            "expectedExit": sorted({r.get("expectedExitCode") for r in rs}),
+            "failedRequests": sum(r.get("failedRequests") or 0 for r in rs),
+            "requests": sum(r.get("requests") or 0 for r in rs),
+            "ready": [r.get("startToReadyMs") for r in rs],
+            "load": [r.get("loadAverage") for r in rs],
+            "lastResponse": [r.get("sigtermToLastResponseMs") for r in ok],
+            "afterLastResponse": [r.get("exitMinusLastResponseMs") for r in ok],
+            "failed": [r for r in rs if not r.get("ok")],
+            "rows": rs,
+        }
+    return model
+
+
+def shutdown_stages(rs):
+    """Where the time goes, per round: (stage label, ms) from the child's report and its lines' arrival times."""
+    out = {}
+
+    def add(k, v):
+        if v is not None:
+            out.setdefault(k, []).append(v)
+
+    for r in rs:
+        marks, rep_ = r.get("childLinesMs") or {}, r.get("report") or {}
+        total = r.get("sigtermToExitMs")
+        add("SIGTERM → first phase line (signal delivery, hand-off to the coordinator)", marks.get("triggerLine"))
+        hooks = {(h["phase"], h["name"]): h["durationMillis"] for h in rep_.get("hooks", [])}
+        for ph in rep_.get("phases", []):
+            label = "phase %s" % ph["phase"]
+            add(label, ph["durationMillis"])
+            for (hp, hn), hd in hooks.items():
+                if hp == ph["phase"]:
+                    add("↳ hook %s (inside the phase)" % hn, hd)
+        if marks.get("reportLine") is not None and marks.get("exitLine") is not None:
+            add("report printed → \"EXIT\" line (report text and JSON written by the listener)",
+                marks["exitLine"] - marks["reportLine"])
+        if marks.get("exitLine") is not None and total is not None:
+            add("\"EXIT\" line → process gone (System.exit: JVM shutdown hooks, VM exit, process teardown)",
+                total - marks["exitLine"])
+    return out
+
+
+def shutdown_targets(model):
+    out = []
+    idle, base = model.get("idle"), model.get("baseline")
+    if idle:
+        b = med(idle["beyond"])
+        if b is None:
+            out.append(("Shutdown end-to-end of the idle demo: under %d ms beyond its configured delays" % SHUTDOWN_TARGET_MS,
+                        "no successful round (%d failed)" % len(idle["failed"]), "**missed**"))
+        else:
+            parts = ["median %s ms [%s–%s] over %d rounds, SIGTERM to exit measured from outside, configured delays %s ms"
+                     % (fmt(b), fmt(min(x for x in idle["beyond"] if x is not None)),
+                        fmt(max(x for x in idle["beyond"] if x is not None)), idle["okRounds"],
+                        "/".join(str(x) for x in idle["delays"]))]
+            bb = med(base["total"]) if base else None
+            if bb:
+                parts.append("JVM baseline %s ms (idle − baseline %+.1f ms, %.2f ×)" % (fmt(bb), med(idle["total"]) - bb,
+                                                                                     med(idle["total"]) / bb))
+            ok = b < SHUTDOWN_TARGET_MS and not idle["failed"]
+            out.append(("Shutdown end-to-end of the idle demo: under %d ms beyond its configured delays" % SHUTDOWN_TARGET_MS,
+                        "; ".join(parts) + ("; %d failed rounds" % len(idle["failed"]) if idle["failed"] else ""),
+                        "met" if ok else "**missed**"))
+    return out
+
+
+def shutdown_section(model):
+    L = []
+    if not model:
+        return L
+    L.append("## Shutdown end-to-end: SIGTERM to process exit (ms, lower is better)")
+    L.append("")
+    L.append("Measured from outside the process (`ShutdownEndToEnd`, a fresh JVM per case and round, the cases interleaved "
+             "round by round): `System.nanoTime()` just before `kill(pid, SIGTERM)` to the launcher's `waitFor()` returning. "
+             "Median [min–max] over the successful rounds. *Beyond delays* subtracts the configured pre-drain delay; "
+             "*− baseline* is the difference of the medians to the JVM baseline of the same run. Idle cases are signalled "
+             "once the child uses under 5 % of a CPU over 500 ms; the loaded case once the service's own `/state` counts "
+             "every request inside its handler. Start → ready (JVM start to the ready line) is context, not part of the "
+             "metric. Load average: the machine's 1-minute load average at the signal. The loaded case's total includes "
+             "its drain, so it is not compared with the baseline; its own table follows.")
+    L.append("")
+    L.append("| case | rounds | SIGTERM → exit | beyond delays | − baseline | ratio to baseline | exit codes "
+             "| failed requests (all rounds) | start → ready | load average |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
+    bb = med(model["baseline"]["total"]) if "baseline" in model else None
+    for c in SHUTDOWN_CASES:
+        m = model.get(c)
+        if not m:
+            continue
+        t = med(m["total"])
+        rounds = "%d" % m["rounds"] + (" (%d failed)" % len(m["failed"]) if m["failed"] else "")
+        codes = ", ".join(m["exitCodes"]) + " (expected %s)" % "/".join(str(x) for x in m["expectedExit"])
+        freq = ("%d of %d" % (m["failedRequests"], m["requests"])) if m["requests"] else "—"
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            SHUTDOWN_LABEL[c], rounds, spread(m["total"]), fmt(med(m["beyond"])) if m["beyond"] else "—",
+            ("%+.1f" % (t - bb)) if (t is not None and bb and c in ("naive", "idle")) else "—",
+            ratio(t, bb) if (t is not None and c in ("naive", "idle")) else "—", codes, freq, spread(m["ready"]),
+            spread(m["load"])))
+    L.append("")
+    lo = model.get("loaded")
+    if lo:
+        s = lo["rows"][0].get("settings", {})
+        L.append("Loaded case: %s requests `GET /work?ms=%s`, each on its own connection, all inside the handler at the "
+                 "signal; grace period %s ms. *SIGTERM → last response*: until the launcher has read the last response "
+                 "(the drain); *exit − last response*: what the shutdown adds after the drain (stop, persist, cleanup, "
+                 "report, JVM exit)." % (n_label(s.get("requests", 0)), s.get("workMs"), s.get("graceMs")))
+        L.append("")
+        L.append("| case | SIGTERM → last response | exit − last response | requests answered 200 |")
+        L.append("|---|---|---|---|")
+        L.append("| %s | %s | %s | %d of %d |" % (SHUTDOWN_LABEL["loaded"], spread(lo["lastResponse"]),
+                                                  spread(lo["afterLastResponse"]), lo["requests"] - lo["failedRequests"],
+                                                  lo["requests"]))
+        L.append("")
+    cols = [c for c in ["idle", "loaded"] if c in model]
+    if cols:
+        stages = {c: shutdown_stages([r for r in model[c]["rows"] if r.get("ok")]) for c in cols}
+        order = []
+        for c in cols:
+            for k in stages[c]:
+                if k not in order:
+                    order.append(k)
+        L.append("Where the time goes (medians over the rounds, ms; phases as the service's own report times them, "
+                 "the rest from when its output lines reached the launcher; medians do not add up to the median total):")
+        L.append("")
+        L.append("| stage | " + " | ".join(c for c in cols) + " |")
+        L.append("|---|" + "---|" * len(cols))
+        for k in order:
+            L.append("| %s | %s |" % (k, " | ".join("%.1f" % med(stages[c][k]) if stages[c].get(k) else "—"
+                                                   for c in cols)))
+        L.append("")
+    failed = [r for c in SHUTDOWN_CASES if c in model for r in model[c]["failed"]]
+    if failed:
+        L.append("Failed shutdown rounds (not in the timings above):")
+        L.append("")
+        L.append("| case | round | problems |")
+        L.append("|---|---|---|")
+        for r in failed:
+            L.append("| %s | %s | %s |" % (r.get("case"), r.get("round"),
+                                           esc("; ".join(r.get("problems", []))).replace("|", "\\|")))
+        L.append("")
+    return L
+
+
 # ---------------------------------------------------------------------------------------------- SVG
 
 def svg_chart(path, title, panels, ylabel, series_order, labels):
@@ -386,8 +580,9 @@ def esc(s):
 
 # ---------------------------------------------------------------------------------------------- markdown
 
-def write_report(d, meta, results, failures, foot):
+def write_report(d, meta, results, failures, foot, shut):
     cancel, fork, dnc, floors, best, fp = build_model(results, failures, foot)
+    sd = shutdown_model(shut)
     L = []
     L.append("# Quiesce benchmark results (%s run)" % meta.get("mode", "?"))
     L.append("")
@@ -423,7 +618,7 @@ def write_report(d, meta, results, failures, foot):
     L.append("")
 
     # ---- targets
-    tg = targets(cancel, fork, dnc, floors, best, fp)
+    tg = targets(cancel, fork, dnc, floors, best, fp) + shutdown_targets(sd)
     if tg:
         L.append("## Targets (issue 5)")
         L.append("")
@@ -523,6 +718,9 @@ def write_report(d, meta, results, failures, foot):
         L.append("×k = number of measured rounds.")
         L.append("")
 
+    # ---- shutdown end-to-end
+    L.extend(shutdown_section(sd))
+
     # ---- failures
     if failures:
         L.append("## Did not complete / failed")
@@ -579,10 +777,14 @@ def write_report(d, meta, results, failures, foot):
         "footprint": [dict(impl=k[0], n=k[1], bytesPerTask=v) for k, v in sorted(fp.items())],
         "failures": failures,
         "targets": [dict(target=t, measured=m, verdict=v) for t, m, v in tg],
+        "shutdown": {c: {k: v for k, v in m.items() if k not in ("rows", "failed")} | {
+            "medianSigtermToExitMs": med(m["total"]), "medianBeyondDelaysMs": med(m["beyond"]),
+            "failedRounds": [dict(round=r.get("round"), problems=r.get("problems")) for r in m["failed"]]}
+            for c, m in sd.items()},
     }
     with open(os.path.join(d, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1, ensure_ascii=False)
-    return cancel, fork, fp
+    return cancel, fork, fp, sd
 
 
 def main():
@@ -590,7 +792,8 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--mode", default="?")
     ap.add_argument("--meta-only", action="store_true", help="record machine and JDK in DIR/meta.json and stop")
-    ap.add_argument("--check", action="store_true", help="exit 1 if any benchmark failed or nothing was measured")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 if any benchmark or shutdown round failed or nothing was measured")
     a = ap.parse_args()
     meta_path = os.path.join(a.dir, "meta.json")
     if a.meta_only or not os.path.exists(meta_path):
@@ -603,9 +806,11 @@ def main():
     results = load_jmh(a.dir)
     failures = load_failures(a.dir)
     foot = load_footprint(a.dir)
-    cancel, fork, fp = write_report(a.dir, meta, results, failures, foot)
-    print("report: %d JMH results (%d cancel-to-join, %d fork cost), %d footprint rows, %d failures -> %s" % (
-        len(results), len(cancel), len(fork), len(foot), len(failures), os.path.join(a.dir, "results.md")))
+    shut = load_shutdown(a.dir)
+    cancel, fork, fp, sd = write_report(a.dir, meta, results, failures, foot, shut)
+    print("report: %d JMH results (%d cancel-to-join, %d fork cost), %d footprint rows, %d shutdown rounds, "
+          "%d failures -> %s" % (len(results), len(cancel), len(fork), len(foot), len(shut), len(failures),
+                                 os.path.join(a.dir, "results.md")))
     if a.check:
         problems = []
         if not cancel:
@@ -614,6 +819,12 @@ def main():
             problems.append("no fork-cost results")
         if not fp:
             problems.append("no footprint results")
+        if not shut:
+            problems.append("no shutdown end-to-end results")
+        for r in shut:
+            if not r.get("ok"):
+                problems.append("shutdown %s round %s: %s" % (r.get("case"), r.get("round"),
+                                                               "; ".join(r.get("problems", []))))
         for f in failures:
             problems.append("%s %s: %s" % (f["benchmark"], f["params"], f["message"]))
         for path in glob.glob(os.path.join(a.dir, "jmh-*.log")):
@@ -623,7 +834,7 @@ def main():
         if problems:
             print("CHECK FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
             return 1
-        print("check: every benchmark ran and reported a result")
+        print("check: every benchmark and shutdown round ran and reported a result")
     return 0
 
 

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Runs the JMH suite and writes the results: JMH JSON and logs, footprint JSON, a markdown table
-# (machine, JDK, commands, score ± error, ratio to the floor) and SVG charts.
+# Runs the JMH suite and the shutdown end-to-end probe and writes the results: JMH JSON and logs, footprint
+# and shutdown JSON lines, a markdown table (machine, JDK, commands, score ± error, ratio to the floor) and
+# SVG charts.
 #
-#   benchmarks/run.sh --quick      # CI smoke: n = 10 000, one fork, few iterations (1-3 min on 2 cores)
+#   benchmarks/run.sh --quick      # CI smoke: n = 10 000, one fork, few iterations, 3 shutdown rounds
+#                                  # (2-4 min on 2 cores)
 #   benchmarks/run.sh --headline   # the published set: park/sleep at 10 000 and 100 000, cpu at 10 000,
-#                                  # socket at 1 000, fork cost, footprint; 3 forks (~1 h on 2 cores)
+#                                  # socket at 1 000, fork cost, footprint, 10 shutdown rounds; 3 forks
+#                                  # (~1 h on 2 cores)
 #   benchmarks/run.sh --full       # the whole matrix, 3 forks (several hours on 2 cores)
 #
 # Options: --out DIR (default: docs/benchmarks for --headline/--full, benchmarks/target/results-quick for
-# --quick), --no-build (use the existing jar), --parts a,b (run only these parts of the mode, e.g.
-# cancel-cpu,fork,footprint, keeping the other results in DIR). Extra arguments after `--` go to every JMH run.
-# The jar is copied to a private temporary directory first: a concurrent `mvn package` rewriting
-# benchmarks/target/benchmarks.jar must not break a run that takes an hour.
+# --quick), --no-build (use the existing jars), --parts a,b (run only these parts of the mode, e.g.
+# cancel-cpu,fork,footprint,shutdown, keeping the other results in DIR). Extra arguments after `--` go to
+# every JMH run. The jars are copied to a private temporary directory first: a concurrent `mvn package`
+# rewriting benchmarks/target/benchmarks.jar or samples/target/quiesce-demo.jar must not break a run that
+# takes an hour.
 # Exit status: non-zero if the jar holds no benchmarks, a benchmark errors (in --quick every failure is an
-# error; in the other modes the expected "did not complete" cells are reported, not fatal) or a results
-# file is missing.
+# error; in the other modes the expected "did not complete" cells are reported, not fatal), a shutdown
+# round fails in --quick (an exit code other than expected, a request not answered 200; in the other modes
+# it is reported in the results) or a results file is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
@@ -31,7 +36,7 @@ while (($#)); do
         --no-build) build=0 ;;
         --parts) parts=",$2,"; shift ;;
         --) shift; extra=("$@"); break ;;
-        -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -46,14 +51,16 @@ fi
 
 source bin/jdk25.sh
 jar=benchmarks/target/benchmarks.jar
-if ((build)) || [[ ! -f $jar ]]; then
-    echo "== build: ./mvnw -B -q -pl benchmarks -am package -DskipTests"
-    ./mvnw -B -q -pl benchmarks -am package -DskipTests
+demo_jar=samples/target/quiesce-demo.jar # the service the shutdown end-to-end probe stops
+if ((build)) || [[ ! -f $jar || ! -f $demo_jar ]]; then
+    echo "== build: ./mvnw -B -q -pl samples,benchmarks -am package -DskipTests"
+    ./mvnw -B -q -pl samples,benchmarks -am package -DskipTests
 fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$jar" "$tmp/benchmarks.jar"
+cp "$demo_jar" "$tmp/quiesce-demo.jar"
 jar_src=$jar
 jar=$tmp/benchmarks.jar
 
@@ -69,7 +76,8 @@ mkdir -p "$out"
 # want PART: whether this run includes PART
 want() { [[ -z $parts || $parts == *",$1,"* ]]; }
 if [[ -z $parts ]]; then
-    rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/footprint.jsonl "$out"/commands.txt "$out"/meta.json "$out"/load.txt
+    rm -f "$out"/jmh-*.json "$out"/jmh-*.log "$out"/footprint.jsonl "$out"/shutdown.jsonl "$out"/shutdown.log \
+        "$out"/commands.txt "$out"/meta.json "$out"/load.txt
     python3 benchmarks/report.py "$out" --mode "$mode" --meta-only   # machine, JDK, git commit, start time
 fi
 echo "benchmarks/run.sh --$mode${parts:+ --parts ${parts:1:-1}}${extra:+ -- ${extra[*]}}" >>"$out/commands.txt"
@@ -106,6 +114,29 @@ footprint() {
     done
 }
 
+# shutdown ROUNDS: the end-to-end probe, ROUNDS rounds of fresh JVMs: the baseline JVM (a main that waits), the
+# naive server, the demo service idle and with 1 000 requests in flight; JSON lines to $out/shutdown.jsonl, the
+# children's output with arrival times to $out/shutdown.log. See docs/benchmarks/README.md.
+shutdown_e2e() {
+    local rounds=$1
+    want shutdown || return 0
+    rm -f "$out/shutdown.jsonl" "$out/shutdown.log"
+    local cmd=("${java_cmd[@]}" -cp "$jar" dev.quiesce.benchmarks.ShutdownEndToEnd --jar "$tmp/quiesce-demo.jar"
+        --jar-label "$demo_jar" --rounds "$rounds" --log "$out/shutdown.log")
+    echo "${java_cmd[*]} -cp benchmarks/target/benchmarks.jar dev.quiesce.benchmarks.ShutdownEndToEnd --jar $demo_jar" \
+        "--rounds $rounds --log $out/shutdown.log" >>"$out/commands.txt"
+    echo "== shutdown end-to-end: $rounds rounds"
+    echo "$(date -u +%H:%M:%S) shutdown start, load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/load.txt"
+    local rc=0
+    "${cmd[@]}" >"$out/shutdown.jsonl" || rc=$?
+    echo "$(date -u +%H:%M:%S) shutdown end, load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/load.txt"
+    if ((rc != 0)); then
+        shutdown_failed=$rc # in --quick the run fails, after the report is written
+        echo "shutdown end-to-end: a round failed (exit code $rc; see \"problems\" in $out/shutdown.jsonl)" >&2
+    fi
+}
+shutdown_failed=0
+
 if want footprint; then rm -f "$out/footprint.jsonl"; fi
 impls_all=floor,executor,jdkFlat,jdkNested,jdkTree,quiesceFlat,quiesceNested,quiesceTree
 case $mode in
@@ -117,6 +148,7 @@ case $mode in
             -f 1 -wi 2 -i 3
         jmh fork ForkCost -p n=10000 -p starter=platform -f 1 -wi 3 -i 3
         for impl in bare executor jdk quiesce; do footprint $impl 10000 1 2; done
+        shutdown_e2e 3
         ;;
     headline)
         jmh cancel-10k CancelToJoin -p n=10000 -p kind=park,sleep -p impl=$impls_all -p issuer=platform,virtual \
@@ -132,6 +164,7 @@ case $mode in
         for n in 10000 100000; do
             for impl in bare executor jdk quiesce; do footprint $impl $n 3 5; done
         done
+        shutdown_e2e 10
         ;;
     full)
         jmh cancel-small CancelToJoin -p n=1000,10000 -p kind=park,sleep,cpu -p impl=$impls_all \
@@ -145,6 +178,7 @@ case $mode in
         for n in 1000 10000 100000; do
             for impl in bare executor jdk quiesce; do footprint $impl $n 3 5; done
         done
+        shutdown_e2e 10
         ;;
 esac
 
@@ -153,3 +187,7 @@ check=()
 if [[ $mode == quick ]]; then check=(--check); fi
 python3 benchmarks/report.py "$out" --mode "$mode" "${check[@]}"
 echo "== results in $out/results.md"
+if ((shutdown_failed)) && [[ $mode == quick ]]; then
+    echo "FAIL: a shutdown end-to-end round failed (see $out/results.md)" >&2
+    exit 1
+fi

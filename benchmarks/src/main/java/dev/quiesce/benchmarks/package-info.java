@@ -9,6 +9,9 @@
  *   <li>{@link dev.quiesce.benchmarks.ForkCost}: time until N forked tasks have all started.
  *   <li>{@link dev.quiesce.benchmarks.Footprint}: retained heap per idle task (a plain {@code main}, not
  *       JMH: JMH measures time, not retained size).
+ *   <li>{@link dev.quiesce.benchmarks.ShutdownEndToEnd}: SIGTERM to process exit of the demo service, idle and
+ *       with 1 000 requests in flight, measured from outside against JVMs without Quiesce (a plain {@code main}
+ *       that drives child processes).
  * </ul>
  *
  * Run everything and write the results (JSON, a markdown table, a chart) with {@code benchmarks/run.sh};
