@@ -39,7 +39,9 @@ public final class AtomicFiles {
         }
         Files.createDirectories(dir);
         removeStaleTemporaries(dir, abs.getFileName().toString());
-        Path tmp = dir.resolve("." + abs.getFileName() + TMP_MARK + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        // String.concat, not +: this runs in shutdown persist hooks, where linking a concatenation costs (see Shutdown.str)
+        Path tmp = dir.resolve(".".concat(abs.getFileName().toString()).concat(TMP_MARK)
+                .concat(Long.toHexString(ThreadLocalRandom.current().nextLong())));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
@@ -76,9 +78,25 @@ public final class AtomicFiles {
         }
     }
 
+    /** Accepts the temporary files of a target: a class, not a lambda (nothing to link in a persist hook). */
+    private static final class TemporaryOf implements DirectoryStream.Filter<Path> {
+        private final String prefix;
+
+        TemporaryOf(String name) {
+            this.prefix = ".".concat(name).concat(TMP_MARK);
+        }
+
+        @Override
+        public boolean accept(Path p) {
+            return p.getFileName().toString().startsWith(prefix);
+        }
+    }
+
     /** Temporary files left by a writer that was killed are deleted on the next write. */
     private static void removeStaleTemporaries(Path dir, String name) throws IOException {
-        try (DirectoryStream<Path> tmps = Files.newDirectoryStream(dir, "." + name + TMP_MARK + "*")) {
+        // a prefix test, not a glob: a glob is compiled to a regular expression (the regex classes would be
+        // loaded inside the shutdown's persist phase), and a file name with glob characters would be misread
+        try (DirectoryStream<Path> tmps = Files.newDirectoryStream(dir, new TemporaryOf(name))) {
             long cutoff = System.currentTimeMillis() - 60_000;
             for (Path p : tmps) {
                 try {
