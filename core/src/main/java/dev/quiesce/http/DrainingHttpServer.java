@@ -68,8 +68,24 @@ import org.slf4j.LoggerFactory;
 public final class DrainingHttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(DrainingHttpServer.class);
 
-    /** The ticket of the exchange the current thread serves, so that probes can uncount themselves. */
-    private static final ThreadLocal<InFlightTracker.Ticket> TICKET = new ThreadLocal<>();
+    /** The exchange the current thread serves, so that handlers can mark it as work and probes uncount it. */
+    private static final ThreadLocal<Served> SERVED = new ThreadLocal<>();
+
+    /**
+     * One exchange handed to the executor: its ticket, and whether a request reached a handler. The JDK's
+     * server hands a connection to the executor as soon as it is readable (a new one, or an idle keep-alive
+     * one), before it has read a request: one that closes without a request (a connect-only probe, a client
+     * dropping an idle connection) or whose request the JDK rejects itself (400) was in flight, but is not
+     * work that drained.
+     */
+    private static final class Served {
+        final InFlightTracker.Ticket ticket;
+        volatile boolean handled;
+
+        Served(InFlightTracker.Ticket ticket) {
+            this.ticket = ticket;
+        }
+    }
 
     private final Shutdown shutdown;
     private final HttpServer server;
@@ -198,14 +214,18 @@ public final class DrainingHttpServer {
     private final class ExchangeExecutor implements Executor {
         @Override
         public void execute(Runnable exchange) {
-            InFlightTracker.Ticket ticket = shutdown.inFlight().enter();
+            var served = new Served(shutdown.inFlight().enter());
             Runnable counted = () -> {
-                TICKET.set(ticket);
+                SERVED.set(served);
                 try {
                     exchange.run();
                 } finally {
-                    TICKET.remove();
-                    ticket.close();
+                    SERVED.remove();
+                    if (served.handled) {
+                        served.ticket.close();
+                    } else {
+                        served.ticket.forget(); // no request came on this connection (or it was a probe)
+                    }
                 }
             };
             ScopeImpl<Object, Void> s = scope;
@@ -243,6 +263,10 @@ public final class DrainingHttpServer {
         public void handle(HttpExchange original) throws IOException {
             // decides Connection: close when the response starts, not when the request arrived: a request
             // already running when the drain begins must also tell its client to reconnect elsewhere
+            Served served = SERVED.get();
+            if (served != null) {
+                served.handled = true;
+            }
             HttpExchange exchange = new DrainingExchange(original);
             try (exchange) {
                 if (SubtaskImpl.current() == null) { // not in the http scope: the server is stopping
@@ -442,9 +466,9 @@ public final class DrainingHttpServer {
                 if (draining()) {
                     exchange.getResponseHeaders().set("Connection", "close");
                 }
-                InFlightTracker.Ticket ticket = TICKET.get();
-                if (ticket != null) {
-                    ticket.forget(); // a probe is not work to drain
+                Served served = SERVED.get();
+                if (served != null) {
+                    served.ticket.forget(); // a probe is not work to drain
                 }
                 Readiness.State state = shutdown.readiness().get();
                 Map<String, Object> body = new LinkedHashMap<>();

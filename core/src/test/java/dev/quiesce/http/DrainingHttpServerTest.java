@@ -143,6 +143,45 @@ class DrainingHttpServerTest {
     }
 
     @Test
+    void anExchangeThatNeverReachesAHandler_isNotCountedAsDrainedWork() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+                .route("/ok", ex -> {
+                    ex.sendResponseHeaders(200, -1);
+                    ex.close();
+                })
+                .start();
+        shutdown.markReady();
+        var tracker = shutdown.inFlight();
+        awaitIdle(tracker);
+        long completedBefore = tracker.completed(); // the server's own check of its listener at start included
+        assertThat(get(URI.create("http://127.0.0.1:" + server.port() + "/ok")).statusCode()).isEqualTo(200);
+        awaitIdle(tracker);
+        assertThat(tracker.completed()).isEqualTo(completedBefore + 1);
+
+        // The JDK's server hands a connection to the executor as soon as it is readable, before it has read a
+        // request: a connection closed without one (a connect-only probe, an idle keep-alive connection the
+        // client drops) or a request line it rejects itself ends there, without reaching a handler.
+        try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
+            socket.getOutputStream().write("NOT-HTTP\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 400");
+        }
+        awaitIdle(tracker);
+        assertThat(tracker.completed()).as("completed work").isEqualTo(completedBefore + 1);
+
+        shutdown.initiate("over");
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.requestsDrained()).isZero();
+    }
+
+    private static void awaitIdle(dev.quiesce.shutdown.InFlightTracker tracker) throws InterruptedException {
+        while (tracker.inFlight() != 0) { // bounded by the class's @Timeout
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
     void badConfiguration_isRefused() throws Exception {
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
         try {
