@@ -136,6 +136,7 @@ public final class Shutdown {
     private final Condition changed = lock.newCondition();
     private final CountDownLatch rootOpened = new CountDownLatch(1);
     private final CountDownLatch done = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
     private final AtomicInteger stopSignals = new AtomicInteger();
     private final AtomicInteger reloads = new AtomicInteger();
@@ -276,6 +277,29 @@ public final class Shutdown {
     /** The phase running now, empty before a trigger. */
     public Optional<Phase> phase() {
         return Optional.ofNullable(phase);
+    }
+
+    /**
+     * Waits until the drain phase asks the services to stop, or until {@code timeout} has elapsed: for a
+     * service that waits between units of work, instead of {@code Thread.sleep}, so that the drain does not
+     * wait out the rest of its sleep.
+     *
+     * <pre>{@code
+     * shutdown.fork("worker", () -> {
+     *     while (!Scope.stopRequested()) {
+     *         tick();
+     *         shutdown.awaitStopRequested(Duration.ofSeconds(1)); // the tick interval, cut short by the drain
+     *     }
+     * });
+     * }</pre>
+     *
+     * @return {@code true} if the stop has been requested (then {@link Scope#stopRequested()} is also true in
+     *     the services), {@code false} if the timeout elapsed first
+     * @throws InterruptedException if interrupted while waiting (the cancel phase interrupts services)
+     */
+    public boolean awaitStopRequested(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        return stopRequested.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     }
 
     /** Whether the sequence has started. */
@@ -701,6 +725,7 @@ public final class Shutdown {
 
         rec.start(Phase.DRAIN);
         r.requestStop();
+        stopRequested.countDown();
         long graceDeadline = System.nanoTime() + cfg.gracePeriod.toNanos();
         cancelAtNanos = graceDeadline;
         boolean idle = awaitIdle(graceDeadline);
@@ -789,6 +814,7 @@ public final class Shutdown {
     }
 
     private void finish(ShutdownReport rep, int exitCode) {
+        stopRequested.countDown(); // if the sequence failed before the drain
         phase = Phase.EXIT;
         report = rep;
         state.set(DONE);

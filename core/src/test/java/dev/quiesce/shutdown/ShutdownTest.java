@@ -112,6 +112,31 @@ class ShutdownTest {
     }
 
     @Test
+    void awaitStopRequested_wakesAServiceBetweenTicks_whenTheDrainAsksItToStop() throws Exception {
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
+        assertThat(shutdown.awaitStopRequested(Duration.ZERO)).isFalse(); // nothing asked yet
+        var ticking = new CountDownLatch(1);
+        var sawStop = new AtomicReference<Boolean>();
+        shutdown.fork("ticker", () -> {
+            while (!Scope.stopRequested()) {
+                ticking.countDown();
+                // a tick interval far longer than the grace period: only the stop request can end this wait
+                if (shutdown.awaitStopRequested(Duration.ofDays(1))) {
+                    sawStop.set(Scope.stopRequested());
+                }
+            }
+        });
+        ticking.await();
+        shutdown.initiate("test");
+        ShutdownReport report = shutdown.awaitTermination();
+
+        assertThat(sawStop.get()).as("Scope.stopRequested() once awaitStopRequested returned true").isTrue();
+        assertThat(report.tasksCancelled()).as("the service returned in the drain, not cancelled").isZero();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(shutdown.awaitStopRequested(Duration.ZERO)).isTrue();
+    }
+
+    @Test
     void workThatOutlivesTheGrace_isCancelledWithTheShutdownReason_andTheOutcomeIsForced() throws Exception {
         var seen = new AtomicReference<CancelReason>();
         var started = new CountDownLatch(1);

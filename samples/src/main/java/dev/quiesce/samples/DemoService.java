@@ -175,7 +175,7 @@ final class DemoService {
         shutdown.fork("worker", () -> {
             while (!Scope.stopRequested()) { // finishes its current tick, then returns
                 pool.withConnection(ticks::incrementAndGet);
-                Thread.sleep(100);
+                shutdown.awaitStopRequested(Duration.ofMillis(100)); // the tick interval, cut short by the drain
             }
         });
 
