@@ -96,12 +96,20 @@ public final class DrainingHttpServer {
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile ScopeImpl<Object, Void> scope;
+    private volatile int stopDelaySeconds;
+    private volatile InetSocketAddress probe;
+    /** Made at start, not in the stop phase: a lambda's first evaluation links a call site (ms on a cold JVM). */
+    private final Runnable stopWithDelay;
 
     private DrainingHttpServer(Shutdown shutdown, HttpServer server, long maxRequestBody, Duration retryAfter) {
         this.shutdown = shutdown;
         this.server = server;
         this.maxRequestBody = maxRequestBody;
         this.retryAfter = retryAfter;
+        this.stopWithDelay = () -> {
+            server.stop(stopDelaySeconds);
+            stopped.countDown();
+        };
     }
 
     /** A builder for a server that drains with {@code shutdown}. */
@@ -132,6 +140,13 @@ public final class DrainingHttpServer {
         Uninterruptibles.await(scopeOpened);
         shutdown.onStopAccepting("http", this::stopAccepting);
         server.start();
+        probe = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+        // One probe now: it loads and links the socket code stopAccepting() uses after SIGTERM (measured: several
+        // ms of class loading on a cold JVM), and checks that the listener accepts.
+        if (!acceptsConnections(probe)) {
+            LOG.warn("HTTP server on {} did not accept a connection from {} right after it started", server.getAddress(),
+                    probe);
+        }
         LOG.info("HTTP server listening on {}", server.getAddress());
         return this;
     }
@@ -178,13 +193,9 @@ public final class DrainingHttpServer {
         // HttpServer.stop(delay) closes the listening socket first, then waits for exchanges up to the delay
         // (and sometimes for all of it). It runs on its own thread; Quiesce's tracker decides when the
         // drain is over and stopNow() then ends it.
-        int delaySeconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, shutdown.remaining().toSeconds()));
-        Thread stopper = Thread.ofPlatform().name("quiesce-http-stop").daemon(true).start(() -> {
-            server.stop(delaySeconds);
-            stopped.countDown();
-        });
+        stopDelaySeconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, shutdown.remaining().toSeconds()));
+        Thread stopper = Thread.ofPlatform().name("quiesce-http-stop").daemon(true).start(stopWithDelay);
         // Return only once a new connection is refused: that is what this phase promises.
-        var probe = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
         while (stopper.isAlive() && acceptsConnections(probe)) {
             Thread.sleep(1);
         }
@@ -193,7 +204,8 @@ public final class DrainingHttpServer {
     }
 
     private static boolean acceptsConnections(InetSocketAddress address) {
-        try (var socket = new java.net.Socket()) {
+        // NO_PROXY: a plain socket, without the SOCKS wrapper and the proxy selector (which reads net.properties)
+        try (var socket = new java.net.Socket(java.net.Proxy.NO_PROXY)) {
             socket.connect(address, 100);
             return true;
         } catch (IOException refused) {

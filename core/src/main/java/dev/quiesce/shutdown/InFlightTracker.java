@@ -102,7 +102,7 @@ public final class InFlightTracker {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        return awaitIdleNanos(System.nanoTime() + saturated(timeout), () -> false);
+        return awaitIdleNanos(System.nanoTime() + saturated(timeout), NEVER);
     }
 
     /** Like {@link #awaitIdle(Duration)}, up to a {@link System#nanoTime()} deadline or until {@code stop} holds. */
@@ -139,6 +139,9 @@ public final class InFlightTracker {
             lock.unlock();
         }
     }
+
+    /** Made once (a lambda's first evaluation links a call site; this one is used after SIGTERM). */
+    private static final java.util.function.BooleanSupplier NEVER = () -> false;
 
     private static long saturated(Duration d) {
         try {

@@ -137,6 +137,19 @@ class ShutdownTest {
     }
 
     @Test
+    void reportText_putsEachPhaseInColumns() {
+        var phases = List.of(
+                new ShutdownReport.PhaseTiming(Phase.STOP_ACCEPTING, Duration.ofMillis(3), Duration.ofMillis(1234567),
+                        "1 listeners stopped accepting"),
+                new ShutdownReport.PhaseTiming(Phase.DRAIN, Duration.ofMillis(12), Duration.ZERO, "drained"));
+        var report = new ShutdownReport("explicit: test", "PROGRAMMATIC", java.time.Instant.EPOCH, Duration.ofMillis(20),
+                phases, 0, 0, 0, 0, false, List.of(), List.of(), ShutdownReport.Outcome.CLEAN, 0);
+        assertThat(report.toText()).contains(
+                "  STOP_ACCEPTING  +     3 ms  1234567 ms  1 listeners stopped accepting" + System.lineSeparator()
+                        + "  DRAIN           +    12 ms       0 ms  drained" + System.lineSeparator());
+    }
+
+    @Test
     void workThatOutlivesTheGrace_isCancelledWithTheShutdownReason_andTheOutcomeIsForced() throws Exception {
         var seen = new AtomicReference<CancelReason>();
         var started = new CountDownLatch(1);
