@@ -138,9 +138,10 @@ def load_failures(d):
     return unique
 
 
-def load_shutdown(d):
+def load_jsonl(d, name):
+    """The JSON objects of d/name, one per line; other lines (a child's stray output) are skipped."""
     rows = []
-    path = os.path.join(d, "shutdown.jsonl")
+    path = os.path.join(d, name)
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
@@ -148,18 +149,14 @@ def load_shutdown(d):
                 if line.startswith("{"):
                     rows.append(json.loads(line))
     return rows
+
+
+def load_shutdown(d):
+    return load_jsonl(d, "shutdown.jsonl")
 
 
 def load_footprint(d):
-    rows = []
-    path = os.path.join(d, "footprint.jsonl")
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line.startswith("{"):
-                    rows.append(json.loads(line))
-    return rows
+    return load_jsonl(d, "footprint.jsonl")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
