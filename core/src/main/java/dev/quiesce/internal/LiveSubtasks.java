@@ -111,6 +111,7 @@ final class LiveSubtasks {
     /** Removes a subtask added by {@link #add}; called once per added subtask, by any thread. */
     void remove(SubtaskImpl<?> s) {
         Chunk c = s.chunk;
+        s.chunk = null; // a finished subtask someone keeps must not keep the chunk (and the chunks it links to)
         SLOTS.setRelease(c.slots, s.slot, null);
         if ((int) DONE.getAndAdd(c, 1) + 1 == c.slots.length) {
             lock.lock();
@@ -134,6 +135,7 @@ final class LiveSubtasks {
             p.next = n;
         }
         n.prev = p;
+        c.prev = null; // walkers only go forward; an unlinked chunk keeps nothing behind it
     }
 
     /**

@@ -89,6 +89,8 @@ class LiveSubtasksTest {
         live.forEach(s -> left.incrementAndGet());
         assertThat(left.get()).isZero();
         assertThat(live.chunkCount()).isEqualTo(1);
+        // a removed subtask that someone keeps (a Subtask handle) keeps no chunk alive
+        assertThat(added).allSatisfy(mine -> assertThat(mine).allMatch(s -> s.chunk == null));
     }
 
     /**
