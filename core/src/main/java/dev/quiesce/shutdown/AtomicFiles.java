@@ -39,9 +39,7 @@ public final class AtomicFiles {
         }
         Files.createDirectories(dir);
         removeStaleTemporaries(dir, abs.getFileName().toString());
-        // String.concat, not +: this runs in shutdown persist hooks, where linking a concatenation costs (see Shutdown.str)
-        Path tmp = dir.resolve(".".concat(abs.getFileName().toString()).concat(TMP_MARK)
-                .concat(Long.toHexString(ThreadLocalRandom.current().nextLong())));
+        Path tmp = dir.resolve("." + abs.getFileName() + TMP_MARK + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
@@ -83,7 +81,7 @@ public final class AtomicFiles {
         private final String prefix;
 
         TemporaryOf(String name) {
-            this.prefix = ".".concat(name).concat(TMP_MARK);
+            this.prefix = "." + name + TMP_MARK;
         }
 
         @Override

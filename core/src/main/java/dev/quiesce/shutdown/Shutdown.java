@@ -161,7 +161,8 @@ public final class Shutdown {
 
     // Made when the shutdown is built, not after the trigger: a lambda's first evaluation links an
     // invokedynamic call site and spins a class (measured: 1-10 ms each on a cold JVM), and the sequence
-    // runs once, cold. The same reason makes the sequence build its notes with str(..), not with +.
+    // runs once, cold. (String concatenation has the same first-use cost; the core is compiled with
+    // -XDstringConcat=inline, see the parent pom, so + links nothing.)
     private final Runnable watchdogTask = this::watchdog;
     private final BooleanSupplier escalatedCheck = () -> escalated;
     private static final BooleanSupplier NEVER = () -> false;
@@ -724,7 +725,7 @@ public final class Shutdown {
                 LOG.warn("shutdown {} hook {} skipped: no budget left", p, name);
                 return ShutdownReport.HookStatus.SKIPPED;
             }
-            HookRunner.Result r = HookRunner.run(str("quiesce-", p.name().toLowerCase(Locale.ROOT), "-", name), timeout,
+            HookRunner.Result r = HookRunner.run("quiesce-" + p.name().toLowerCase(Locale.ROOT) + "-" + name, timeout,
                     body);
             ShutdownReport.HookStatus status = switch (r.status()) {
                 case OK -> ShutdownReport.HookStatus.OK;
@@ -753,13 +754,13 @@ public final class Shutdown {
         Instant startedAt = Instant.now().minusNanos(System.nanoTime() - triggerNanos);
 
         rec.start(Phase.TRIGGER);
-        rec.end(str(why.describe(), " (", triggerKind, "), ", inFlightAtTrigger, " in flight"));
+        rec.end(why.describe() + " (" + triggerKind + "), " + inFlightAtTrigger + " in flight");
 
         rec.start(Phase.READINESS);
         readiness.advanceTo(Readiness.State.DRAINING);
         boolean waitedFull = waitUnlessEscalated(cfg.preDrainDelay);
         rec.end(cfg.preDrainDelay.isZero() ? "readiness DRAINING, no pre-drain delay"
-                : waitedFull ? str("readiness DRAINING, pre-drain delay ", cfg.preDrainDelay.toMillis(), " ms")
+                : waitedFull ? "readiness DRAINING, pre-drain delay " + cfg.preDrainDelay.toMillis() + " ms"
                 : "readiness DRAINING, pre-drain delay cut short by escalation");
 
         rec.start(Phase.STOP_ACCEPTING);
@@ -770,8 +771,8 @@ public final class Shutdown {
                 listenerFailures++;
             }
         }
-        rec.end(str(stopListeners.size(), " listeners stopped accepting", listenerFailures > 0
-                ? str(", ", listenerFailures, " failed") : ""));
+        rec.end(stopListeners.size() + " listeners stopped accepting" + (listenerFailures > 0
+                ? ", " + listenerFailures + " failed" : ""));
 
         rec.start(Phase.DRAIN);
         r.requestStop();
@@ -782,9 +783,9 @@ public final class Shutdown {
         boolean servicesDone = r.awaitNoRunning(graceDeadline, escalatedCheck);
         long inFlightAtCancel = inFlight.inFlight();
         long drained = inFlight.completed() - completedAtTrigger;
-        rec.end(idle && servicesDone ? str("drained: ", drained, " requests completed, services returned")
-                : str(escalated ? "cut short by escalation" : "grace period expired", ": ", inFlightAtCancel,
-                        " requests in flight, ", r.runningCount(), " services running"));
+        rec.end(idle && servicesDone ? "drained: " + drained + " requests completed, services returned"
+                : (escalated ? "cut short by escalation" : "grace period expired") + ": " + inFlightAtCancel
+                        + " requests in flight, " + r.runningCount() + " services running");
 
         rec.start(Phase.CANCEL);
         cancelAtNanos = System.nanoTime();
@@ -793,13 +794,13 @@ public final class Shutdown {
         long cancelDeadline = System.nanoTime() + cfg.cancelGrace.toNanos();
         boolean allStopped = r.awaitNoRunning(cancelDeadline, NEVER) && r.totalRunning() == 0;
         rec.end(tasksCancelled == 0 ? "nothing left to cancel"
-                : str("interrupted ", tasksCancelled, " tasks", allStopped ? ", all stopped" : ", some did not stop"));
+                : "interrupted " + tasksCancelled + " tasks" + (allStopped ? ", all stopped" : ", some did not stop"));
 
         rec.start(Phase.ABANDON);
         List<Straggler> stragglers = r.collectStragglers();
         r.close(); // returns at once: the close timeout (the cancel grace) counts from the cancellation
         readiness.advanceTo(Readiness.State.STOPPED);
-        rec.end(stragglers.isEmpty() ? "no stragglers" : str(stragglers.size(), " stragglers abandoned"));
+        rec.end(stragglers.isEmpty() ? "no stragglers" : stragglers.size() + " stragglers abandoned");
 
         rec.start(Phase.PERSIST);
         long persistDeadline = System.nanoTime() + cfg.persistBudget.toNanos();
@@ -811,7 +812,7 @@ public final class Shutdown {
                 hookFailures++;
             }
         }
-        rec.end(str(persistHooks.size(), " state hooks, ", persistHooks.size() - countFailed(rec, Phase.PERSIST), " ok"));
+        rec.end(persistHooks.size() + " state hooks, " + (persistHooks.size() - countFailed(rec, Phase.PERSIST)) + " ok");
 
         rec.start(Phase.CLEANUP);
         long cleanupDeadline = System.nanoTime() + cfg.cleanupBudget.toNanos();
@@ -824,8 +825,8 @@ public final class Shutdown {
                 hookFailures++;
             }
         }
-        rec.end(str(cleanups.size(), " resources, closed in reverse order, ",
-                cleanups.size() - countFailed(rec, Phase.CLEANUP), " ok"));
+        rec.end(cleanups.size() + " resources, closed in reverse order, "
+                + (cleanups.size() - countFailed(rec, Phase.CLEANUP)) + " ok");
 
         rec.start(Phase.REPORT);
         ShutdownReport.Outcome outcome;
@@ -838,7 +839,7 @@ public final class Shutdown {
         } else {
             outcome = ShutdownReport.Outcome.CLEAN;
         }
-        rec.end(str("outcome ", outcome));
+        rec.end("outcome " + outcome);
         var rep = new ShutdownReport(why.describe(), triggerKind, startedAt,
                 Duration.ofNanos(System.nanoTime() - triggerNanos), rec.phases, inFlightAtTrigger, drained,
                 inFlightAtCancel, tasksCancelled, escalated, stragglers, rec.hooks, outcome,
@@ -892,19 +893,6 @@ public final class Shutdown {
             }
         }
         return n;
-    }
-
-    /**
-     * Concatenates {@code parts}: the sequence's notes are built with this rather than {@code +}, whose
-     * first run at each call site links an invokedynamic call site (and, for each new combination of
-     * argument types, spins a class: measured 8-15 ms each on a cold JVM, inside the shutdown).
-     */
-    static String str(Object... parts) {
-        var sb = new StringBuilder();
-        for (Object p : parts) {
-            sb.append(p);
-        }
-        return sb.toString();
     }
 
     /**

@@ -150,24 +150,21 @@ final class DemoService {
                 .cancelGrace(s.cancelGrace())
                 .persistBudget(Duration.ofSeconds(2))
                 .cleanupBudget(Duration.ofSeconds(2))
-                // The listener and the state hook run inside the shutdown, once, on a cold JVM: they build their
-                // lines with line(..), not +, whose first run at each call site costs milliseconds of linking
-                // (see docs/benchmarks/README.md, "Shutdown end-to-end").
                 .onPhase(new Shutdown.PhaseListener() {
                     @Override
                     public void started(Phase phase) {
-                        out.println(line("[shutdown] ", phase, " ..."));
+                        out.println("[shutdown] " + phase + " ...");
                     }
 
                     @Override
                     public void ended(ShutdownReport.PhaseTiming t) {
-                        out.println(line("[shutdown] ", t.phase(), ": ", t.note(), " (", t.duration().toMillis(), " ms)"));
+                        out.println("[shutdown] " + t.phase() + ": " + t.note() + " (" + t.duration().toMillis() + " ms)");
                     }
 
                     @Override
                     public void reported(ShutdownReport report) {
                         out.print(report.toText());
-                        out.println(line("report json: ", report.toJson()));
+                        out.println("report json: " + report.toJson());
                     }
                 })
                 .start();
@@ -186,8 +183,8 @@ final class DemoService {
             state.put("served", served.get());
             state.put("workerTicks", ticks.get());
             AtomicFiles.writeString(s.state(), toJson(state));
-            out.println(line("[state] wrote ", s.state(), " (", toJson(state), ") with ", budget.toMillis(),
-                    " ms of budget"));
+            out.println("[state] wrote " + s.state() + " (" + toJson(state) + ") with " + budget.toMillis()
+                    + " ms of budget");
         });
 
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
@@ -298,15 +295,6 @@ final class DemoService {
         try (OutputStream os = exchange.getResponseBody()) {
             os.write(body);
         }
-    }
-
-    /** Concatenates {@code parts} (see the comment on the shutdown's listener for why not {@code +}). */
-    static String line(Object... parts) {
-        var sb = new StringBuilder();
-        for (Object p : parts) {
-            sb.append(p);
-        }
-        return sb.toString();
     }
 
     static String toJson(Map<String, Long> m) {
