@@ -371,8 +371,10 @@ class CancellationTreeTest {
                 return null;
             });
             blocked.await();
+            // the child's owner counts down before it calls join(); wait until it is in join
             awaitTrue(() -> root.snapshot().children().size() == 1
-                    && root.snapshot().children().get(0).subtasks().size() == 1);
+                    && root.snapshot().children().get(0).subtasks().size() == 1
+                    && root.snapshot().children().get(0).state().equals("JOINED"));
             ScopeSnapshot snap = root.snapshot();
             assertThat(snap.state()).isEqualTo("OPEN");
             assertThat(snap.subtasks()).hasSize(1);

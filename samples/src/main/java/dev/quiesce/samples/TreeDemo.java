@@ -101,12 +101,16 @@ public final class TreeDemo {
         say("demo: " + stopped.get() + " of " + workers + " workers stopped, " + saved.get() + " saved their state");
     }
 
-    /** Waits until both child scopes show all their workers, so the printed tree is complete. */
+    /**
+     * Waits until both child scopes show all their workers and their owners are in {@code join()}, so the
+     * printed tree is complete (a worker can be running before its scope's owner has reached join).
+     */
     private static dev.quiesce.ScopeSnapshot awaitTree(Scope<?, ?> root) throws InterruptedException {
         for (;;) {
             var snap = root.snapshot();
             int leaves = snap.children().stream().mapToInt(c -> c.subtasks().size()).sum();
-            if (snap.children().size() == 2 && leaves == 5) {
+            boolean joined = snap.children().stream().allMatch(c -> c.state().equals("JOINED"));
+            if (snap.children().size() == 2 && leaves == 5 && joined) {
                 return snap;
             }
             Thread.sleep(1);
