@@ -44,9 +44,16 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** Starts {@code ShutdownFixture scenario stateFile}; {@code prefix} goes before {@code java} (e.g. env). */
+    /**
+     * Starts {@code ShutdownFixture scenario stateFile}; {@code prefix} goes before {@code java} (e.g. env).
+     * The child starts with the default disposition for the signals the tests send: a build run under
+     * {@code nohup} (SIGHUP ignored) or as a background job of a script (SIGINT ignored) would otherwise
+     * pass that on, and the JVM keeps an inherited ignore, so the test would wait for a handler that
+     * never runs. Tests that want an ignored signal set it in {@code prefix}, after this reset.
+     */
     static ChildJvm start(String scenario, Path stateFile, List<String> prefix) throws IOException {
-        List<String> cmd = new ArrayList<>(prefix);
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
+        cmd.addAll(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * inventory asked for 5 s inside a 2 s request: its deadline is the request's: true; remaining at most 2 s: true
  * pricing asked for 300 ms: its deadline is its own, earlier than the request's: true
- * after the mandatory call: enough time left for recommendations (400 ms): true
- * after recommendations: enough time left for reviews (400 ms): false, skipped
+ * after the mandatory call: enough time left for recommendations (1 s): true
+ * after recommendations: enough time left for reviews (1 s): false, skipped
  * supplier task interrupted: Deadline: deadline of /supplier passed (...)
  * join threw DeadlineExceededException, reason Deadline; using the cached price instead
  * grandchild interrupted: ParentCancelled, root reason Deadline
@@ -83,18 +83,18 @@ public final class Sample09_Deadlines {
     }
 
     static void budgetAwareTask() throws InterruptedException {
-        Duration optionalCallTakes = Duration.ofMillis(400);
+        Duration optionalCallTakes = Duration.ofSeconds(1);
         try (var request = Scope.open(Joiner.awaitAllSuccessfulOrThrow(),
-                cfg -> cfg.withName("page").withTimeout(Duration.ofMillis(900)))) {
+                cfg -> cfg.withName("page").withTimeout(Duration.ofSeconds(2)))) {
             request.fork(() -> {
-                Thread.sleep(200); // the mandatory call
+                Thread.sleep(100); // the mandatory call
                 boolean affordable = Scope.current().remaining().compareTo(optionalCallTakes) >= 0;
-                say("after the mandatory call: enough time left for recommendations (400 ms): " + affordable);
+                say("after the mandatory call: enough time left for recommendations (1 s): " + affordable);
                 if (affordable) {
                     Thread.sleep(optionalCallTakes);
                 }
                 affordable = Scope.current().remaining().compareTo(optionalCallTakes) >= 0;
-                say("after recommendations: enough time left for reviews (400 ms): " + affordable
+                say("after recommendations: enough time left for reviews (1 s): " + affordable
                         + (affordable ? "" : ", skipped"));
                 if (affordable) {
                     Thread.sleep(optionalCallTakes);

@@ -266,8 +266,8 @@ class SamplesIT {
                 "inventory asked for 5 s inside a 2 s request: its deadline is the request's: true; "
                         + "remaining at most 2 s: true",
                 "pricing asked for 300 ms: its deadline is its own, earlier than the request's: true",
-                "after the mandatory call: enough time left for recommendations (400 ms): true",
-                "after recommendations: enough time left for reviews (400 ms): false, skipped",
+                "after the mandatory call: enough time left for recommendations (1 s): true",
+                "after recommendations: enough time left for reviews (1 s): false, skipped",
                 "supplier task interrupted: Deadline: deadline of /supplier passed",
                 "join threw DeadlineExceededException, reason Deadline; using the cached price instead",
                 "grandchild interrupted: ParentCancelled, root reason Deadline",
