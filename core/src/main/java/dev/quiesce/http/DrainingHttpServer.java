@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The JDK's built-in {@link HttpServer}, made to drain: every exchange runs in its own virtual thread
- * in the scope {@code /<shutdown>/http} (thread {@code /shutdown/http/req-42}) and is counted by the
- * shutdown's {@linkplain Shutdown#inFlight() in-flight tracker}; health endpoints follow the shutdown's
+ * in the scope {@code /<shutdown>/http} (thread {@code /shutdown/http/req-42}); each request that reaches
+ * a handler is counted by the shutdown's {@linkplain Shutdown#inFlight() in-flight tracker} (health probes
+ * and connections that close without a request are not requests); health endpoints follow the shutdown's
  * readiness; once draining, every response carries {@code Connection: close}, so keep-alive clients
  * move to another replica instead of sending more requests into a closing server.
  *
@@ -53,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *       {@code Connection: close}.
  *   <li>STOP_ACCEPTING: the listening socket is closed, so new connections are refused at once;
  *       exchanges in flight, and requests arriving on connections already open, are still served.
- *   <li>DRAIN: the tracker counts the exchanges down; when none is left the server is stopped at once
+ *   <li>DRAIN: the exchanges are counted down (from the moment the JDK hands a connection over, so a
+ *       request being read is not cut off); when none is left the server is stopped at once
  *       ({@code stop(0)}), not after the JDK's own stop delay.
  *   <li>CANCEL: a handler still running at the end of the grace period is interrupted (its scope is
  *       cancelled with the shutdown's reason); if it has not responded, the client gets a 503.
@@ -72,23 +74,42 @@ public final class DrainingHttpServer {
     private static final ThreadLocal<Served> SERVED = new ThreadLocal<>();
 
     /**
-     * One exchange handed to the executor: its ticket, and whether a request reached a handler. The JDK's
-     * server hands a connection to the executor as soon as it is readable (a new one, or an idle keep-alive
-     * one), before it has read a request: one that closes without a request (a connect-only probe, a client
-     * dropping an idle connection) or whose request the JDK rejects itself (400) was in flight, but is not
-     * work that drained.
+     * One exchange handed to the executor. The JDK's server hands a connection over as soon as it is
+     * readable (a new one, or an idle keep-alive one), before it has read a request: one that closes without
+     * a request (a connect-only probe, the server's own stop-accepting probe, a client dropping an idle
+     * connection) or whose request the JDK rejects itself (400) must still end before the server stops, but
+     * is not a request. So the exchange is counted in the server's own tracker from the hand-over (the
+     * drain waits for it), and in the shutdown's tracker, which the report counts, only from the moment a
+     * request reaches a handler.
      */
     private static final class Served {
-        final InFlightTracker.Ticket ticket;
-        volatile boolean handled;
+        final InFlightTracker.Ticket exchange;
+        volatile InFlightTracker.Ticket request;
 
-        Served(InFlightTracker.Ticket ticket) {
-            this.ticket = ticket;
+        Served(InFlightTracker.Ticket exchange) {
+            this.exchange = exchange;
+        }
+
+        /** Called when a request reaches a handler (health probes excepted): from now on it is work to drain. */
+        void requestStarted(InFlightTracker requests) {
+            if (request == null) {
+                request = requests.enter();
+            }
+        }
+
+        void ended() {
+            var r = request;
+            if (r != null) {
+                r.close(); // before the exchange: when no exchange is left, no request is either
+            }
+            exchange.close();
         }
     }
 
     private final Shutdown shutdown;
     private final HttpServer server;
+    /** Every exchange handed to the executor, request or not; see {@link Served}. */
+    private final InFlightTracker exchanges = new InFlightTracker();
     private final long maxRequestBody;
     private final Duration retryAfter;
     private final AtomicLong requestSeq = new AtomicLong();
@@ -159,7 +180,7 @@ public final class DrainingHttpServer {
             try {
                 listenerClosed.await(); // stop accepting: the DRAIN phase starts right after
                 // exchanges in flight, and requests on connections already open, are still served
-                shutdown.inFlight().awaitIdle(Duration.ofDays(1)); // interrupted by the CANCEL phase
+                exchanges.awaitIdle(Duration.ofDays(1)); // interrupted by the CANCEL phase
             } catch (InterruptedException e) {
                 // CANCEL: the exchanges were interrupted too and are answering 503; let them write it
                 // (briefly, ignoring further interrupts) before every connection is closed
@@ -177,7 +198,7 @@ public final class DrainingHttpServer {
         boolean interrupted = false;
         for (;;) {
             try {
-                shutdown.inFlight().awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                exchanges.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -226,18 +247,14 @@ public final class DrainingHttpServer {
     private final class ExchangeExecutor implements Executor {
         @Override
         public void execute(Runnable exchange) {
-            var served = new Served(shutdown.inFlight().enter());
+            var served = new Served(exchanges.enter());
             Runnable counted = () -> {
                 SERVED.set(served);
                 try {
                     exchange.run();
                 } finally {
                     SERVED.remove();
-                    if (served.handled) {
-                        served.ticket.close();
-                    } else {
-                        served.ticket.forget(); // no request came on this connection (or it was a probe)
-                    }
+                    served.ended();
                 }
             };
             ScopeImpl<Object, Void> s = scope;
@@ -277,7 +294,7 @@ public final class DrainingHttpServer {
             // already running when the drain begins must also tell its client to reconnect elsewhere
             Served served = SERVED.get();
             if (served != null) {
-                served.handled = true;
+                served.requestStarted(shutdown.inFlight());
             }
             HttpExchange exchange = new DrainingExchange(original);
             try (exchange) {
@@ -477,10 +494,6 @@ public final class DrainingHttpServer {
             try (exchange) {
                 if (draining()) {
                     exchange.getResponseHeaders().set("Connection", "close");
-                }
-                Served served = SERVED.get();
-                if (served != null) {
-                    served.ticket.forget(); // a probe is not work to drain
                 }
                 Readiness.State state = shutdown.readiness().get();
                 Map<String, Object> body = new LinkedHashMap<>();

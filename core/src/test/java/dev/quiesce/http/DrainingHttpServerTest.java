@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.Scope;
 import dev.quiesce.shutdown.Phase;
+import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
 import dev.quiesce.shutdown.ShutdownReport;
 import java.io.IOException;
@@ -49,17 +50,8 @@ class DrainingHttpServerTest {
 
     @Test
     void healthFollowsReadiness_andRequestsRunInTheHttpScope() throws Exception {
-        var inPreDrain = new CountDownLatch(1);
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
                 .platformBudget(Duration.ofMinutes(5)).preDrainDelay(Duration.ofMinutes(1))
-                .onPhase(new Shutdown.PhaseListener() {
-                    @Override
-                    public void started(Phase phase) {
-                        if (phase == Phase.READINESS) {
-                            inPreDrain.countDown();
-                        }
-                    }
-                })
                 .start();
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
                 .route("/where", ex -> {
@@ -86,7 +78,8 @@ class DrainingHttpServerTest {
             assertThat(big.statusCode()).isEqualTo(413);
 
             shutdown.initiate("test");
-            inPreDrain.await();
+            // the READINESS phase sets DRAINING, then waits out the one-minute pre-drain delay
+            shutdown.readiness().await(Readiness.State.DRAINING);
             var draining = get(base.resolve("/health/ready"));
             assertThat(draining.statusCode()).isEqualTo(503);
             assertThat(draining.body()).contains("\"status\":\"DRAINING\"").contains("\"phase\":\"READINESS\"")
@@ -95,6 +88,9 @@ class DrainingHttpServerTest {
             assertThat(draining.header("Connection")).contains("close");
             assertThat(get(base.resolve("/health/live")).statusCode()).isEqualTo(200);
         }
+        // A response reaches the client before its exchange ends, and a connection the client closes is
+        // handed to the executor (and counted) until the server has read its end: wait until none is left.
+        assertThat(shutdown.inFlight().awaitIdle(Duration.ofSeconds(30))).isTrue();
         shutdown.escalate();
         ShutdownReport report = shutdown.awaitTermination();
         assertThat(report.hooks()).anySatisfy(h -> assertThat(h.name()).isEqualTo("http"));
@@ -173,6 +169,53 @@ class DrainingHttpServerTest {
         shutdown.initiate("over");
         ShutdownReport report = shutdown.awaitTermination();
         assertThat(report.requestsDrained()).isZero();
+    }
+
+    @Test
+    void aConnectionStillSendingItsRequest_isNotARequestYet_butTheDrainWaitsForIt() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .gracePeriod(Duration.ofSeconds(15)).start();
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+                .route("/ok", ex -> {
+                    ex.sendResponseHeaders(200, -1);
+                    ex.close();
+                })
+                .start();
+        shutdown.markReady();
+        while (httpExchangesRunning() != 0) { // the server's own check of its listener at start
+            Thread.sleep(1); // bounded by the class's @Timeout
+        }
+        try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
+            var out = socket.getOutputStream();
+            out.write("GET /ok HTTP/1.1\r\nHost: test\r\n".getBytes(StandardCharsets.US_ASCII)); // headers not ended
+            out.flush();
+            // the JDK's server has handed the connection over: its exchange runs in the http scope, reading
+            while (httpExchangesRunning() != 1) {
+                Thread.sleep(1); // bounded by the class's @Timeout
+            }
+            assertThat(shutdown.inFlight().inFlight()).as("a request not yet read is not in flight").isZero();
+
+            shutdown.initiate("drain");
+            while (shutdown.phase().orElse(null) != Phase.DRAIN) {
+                Thread.sleep(1); // bounded by the class's @Timeout
+            }
+            // the shutdown's tracker is idle, but the drain must not close the connection under the request
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("Connection: close");
+        }
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.requestsInFlightAtTrigger()).isZero();
+        assertThat(report.requestsDrained()).isEqualTo(1);
+        assertThat(report.requestsInFlightAtCancel()).isZero();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    /** Exchanges running in the http scope of this test's shutdown (each test has one). */
+    private static int httpExchangesRunning() {
+        return Scope.snapshotAll().stream().flatMap(sn -> sn.flatten().stream())
+                .filter(sn -> sn.path().endsWith("/http")).mapToInt(sn -> sn.subtasks().size()).sum();
     }
 
     private static void awaitIdle(dev.quiesce.shutdown.InFlightTracker tracker) throws InterruptedException {
