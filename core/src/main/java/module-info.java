@@ -5,9 +5,13 @@
 module dev.quiesce {
     requires org.slf4j;
     requires jdk.jfr;
-    // sun.misc.Signal, looked up reflectively (dev.quiesce.internal.Signals) so that a runtime without
-    // this module still runs, with a JVM shutdown hook instead of signal handlers
-    requires static jdk.unsupported;
+    // sun.misc.Signal, for the SIGTERM/SIGINT/SIGHUP handlers. Not 'static': a module that is only
+    // required statically is not resolved at run time, so an application on the module path would
+    // silently lose its signal handlers (SIGTERM would exit 143 through the shutdown-hook fallback).
+    // Every JDK has this module, and jlink adds it to an image built from this one. On the class path
+    // this line has no effect: Signals looks the API up reflectively and falls back to a shutdown hook
+    // in a runtime without it.
+    requires jdk.unsupported;
 
     // com.sun.net.httpserver, for dev.quiesce.http only: applications that do not use it need not have it
     requires static transitive jdk.httpserver;

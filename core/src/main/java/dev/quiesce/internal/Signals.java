@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * The one place that touches {@code sun.misc.Signal} (module {@code jdk.unsupported}), looked up with
  * method handles: javac flags every direct use as internal proprietary API with a warning nothing can
- * suppress (which {@code -Werror} turns into an error), and a runtime image without
- * {@code jdk.unsupported} must still run, falling back to a JVM shutdown hook.
+ * suppress (which {@code -Werror} turns into an error), and an application on the class path in a runtime
+ * image without {@code jdk.unsupported} must still run, falling back to a JVM shutdown hook. (On the module
+ * path, {@code dev.quiesce} requires {@code jdk.unsupported}, so it is always there.)
  */
 public final class Signals {
     private Signals() {}
@@ -65,6 +66,11 @@ public final class Signals {
     /** Whether signals can be handled in this runtime. */
     public static boolean available() {
         return Api.UNAVAILABLE == null;
+    }
+
+    /** Why signals cannot be handled here ({@code "none"} when they can), for a log message. */
+    public static String unavailableCause() {
+        return Api.UNAVAILABLE == null ? "none" : String.valueOf(Api.UNAVAILABLE);
     }
 
     /**

@@ -545,8 +545,10 @@ public final class Shutdown {
         }
         if (!Signals.available()) {
             handled.forEach(s -> signalStatus.put(s, SignalStatus.UNAVAILABLE));
-            LOG.warn("signals cannot be handled in this runtime (no module jdk.unsupported): a JVM shutdown hook "
-                    + "runs the shutdown sequence instead, and the exit code is the JVM's");
+            LOG.warn("signals cannot be handled in this runtime: module jdk.unsupported is missing ({}); a JVM "
+                    + "shutdown hook runs the shutdown sequence instead and the exit code is the JVM's (143 on "
+                    + "SIGTERM); add jdk.unsupported to the runtime image (jlink --add-modules jdk.unsupported)",
+                    Signals.unavailableCause());
             return;
         }
         if (handled.isEmpty()) {

@@ -40,13 +40,20 @@ record SampleRun(int exitCode, List<String> lines, String stderr) {
     /** Runs {@code dev.quiesce.samples.<simpleName>} with the JVM flags {@code jvmFlags} and {@code args}. */
     static SampleRun runWith(List<String> jvmFlags, String simpleName, String... args)
             throws IOException, InterruptedException {
+        List<String> launch = new ArrayList<>(jvmFlags);
+        launch.addAll(List.of("-cp", demoJar().toString(), "dev.quiesce.samples." + simpleName));
+        launch.addAll(List.of(args));
+        return launch(simpleName, launch);
+    }
+
+    /**
+     * Runs {@code java} with {@code launch} (JVM flags, then what to run, then its arguments) and waits for
+     * it, up to {@link #TIMEOUT_SECONDS}; {@code name} names the run in a failure.
+     */
+    static SampleRun launch(String name, List<String> launch) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmFlags);
-        cmd.add("-cp");
-        cmd.add(demoJar().toString());
-        cmd.add("dev.quiesce.samples." + simpleName);
-        cmd.addAll(List.of(args));
+        cmd.addAll(launch);
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().close();
         CompletableFuture<String> out = readAsync(p.getInputStream());
@@ -55,7 +62,7 @@ record SampleRun(int exitCode, List<String> lines, String stderr) {
             p.descendants().forEach(ProcessHandle::destroyForcibly); // the child's own children, if any
             p.destroyForcibly();
             p.waitFor();
-            throw new AssertionError(simpleName + " did not finish within " + TIMEOUT_SECONDS + " s; output:\n"
+            throw new AssertionError(name + " did not finish within " + TIMEOUT_SECONDS + " s; output:\n"
                     + text(out) + "\nstderr:\n" + text(err));
         }
         return new SampleRun(p.exitValue(), text(out).lines().toList(), text(err));
