@@ -37,4 +37,13 @@ class ModuleDescriptorTest {
                 .collect(Collectors.toSet());
         assertThat(required).allMatch(n -> n.equals("org.slf4j") || n.startsWith("jdk."));
     }
+
+    @Test
+    void requiresJdkUnsupported_notStatically_soSignalHandlersWorkOnTheModulePath() throws Exception {
+        // a static requirement is not resolved at run time: on the module path sun.misc.Signal would be
+        // missing and SIGTERM would exit 143 (ModulePathIT in samples runs the demo that way)
+        ModuleDescriptor.Requires unsupported = descriptor().requires().stream()
+                .filter(r -> r.name().equals("jdk.unsupported")).findFirst().orElseThrow();
+        assertThat(unsupported.modifiers()).doesNotContain(ModuleDescriptor.Requires.Modifier.STATIC);
+    }
 }

@@ -65,6 +65,9 @@ import org.slf4j.LoggerFactory;
  * {@code Scope.current().cancelReason()}. Request bodies larger than {@link Builder#maxRequestBody} are
  * refused with 413 before they are read.
  *
+ * <p>On the module path, an application that uses this class declares {@code requires jdk.httpserver;}
+ * ({@code dev.quiesce} requires it only statically, so applications without HTTP need not have it).
+ *
  * <p>Thread-safe.
  */
 public final class DrainingHttpServer {

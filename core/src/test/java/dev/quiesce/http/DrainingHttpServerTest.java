@@ -141,12 +141,7 @@ class DrainingHttpServerTest {
     @Test
     void anExchangeThatNeverReachesAHandler_isNotCountedAsDrainedWork() throws Exception {
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
-        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
-                .route("/ok", ex -> {
-                    ex.sendResponseHeaders(200, -1);
-                    ex.close();
-                })
-                .start();
+        DrainingHttpServer server = okServer(shutdown);
         shutdown.markReady();
         var tracker = shutdown.inFlight();
         awaitIdle(tracker);
@@ -175,12 +170,7 @@ class DrainingHttpServerTest {
     void aConnectionStillSendingItsRequest_isNotARequestYet_butTheDrainWaitsForIt() throws Exception {
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
                 .gracePeriod(Duration.ofSeconds(15)).start();
-        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
-                .route("/ok", ex -> {
-                    ex.sendResponseHeaders(200, -1);
-                    ex.close();
-                })
-                .start();
+        DrainingHttpServer server = okServer(shutdown);
         shutdown.markReady();
         while (httpExchangesRunning() != 0) { // the server's own check of its listener at start
             Thread.sleep(1); // bounded by the class's @Timeout
@@ -210,6 +200,16 @@ class DrainingHttpServerTest {
         assertThat(report.requestsDrained()).isEqualTo(1);
         assertThat(report.requestsInFlightAtCancel()).isZero();
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    /** A server with one route, {@code /ok}, that answers 200 with no body. */
+    private static DrainingHttpServer okServer(Shutdown shutdown) throws IOException {
+        return DrainingHttpServer.builder(shutdown)
+                .route("/ok", ex -> {
+                    ex.sendResponseHeaders(200, -1);
+                    ex.close();
+                })
+                .start();
     }
 
     /** Exchanges running in the http scope of this test's shutdown (each test has one). */
