@@ -158,6 +158,10 @@ public final class Shutdown {
     private volatile ShutdownReport report;
     private volatile Thread coordinator;
     private volatile Thread jvmHook;
+    /** The thread that called {@code start()}, and the handlers around ours on it; see {@link #watchStarter()}. */
+    private volatile Thread starter;
+    private volatile Thread.UncaughtExceptionHandler starterHandler;
+    private volatile Thread.UncaughtExceptionHandler starterOwnHandler;
 
     // Made when the shutdown is built, not after the trigger: a lambda's first evaluation links an
     // invokedynamic call site and spins a class (measured: 1-10 ms each on a cold JVM), and the sequence
@@ -455,8 +459,51 @@ public final class Shutdown {
         Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(this::onJvmShutdown);
         Runtime.getRuntime().addShutdownHook(hook);
         jvmHook = hook;
+        watchStarter();
         LOG.info("shutdown armed: {}", cfg);
         return this;
+    }
+
+    /**
+     * The coordinator is not a daemon, so that {@code main} may return once the service is up. The flip
+     * side: if the thread that started this shutdown (usually {@code main}, in the middle of its startup:
+     * a port already in use, a bad configuration) dies of an exception, the process would stay alive,
+     * serving nothing, until somebody sent SIGTERM. So that thread's uncaught-exception handler is chained:
+     * the handler it had runs first (it prints the stack trace as before), then the sequence starts with
+     * trigger {@code STARTER_FAILED} and outcome {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1).
+     * The handler is put back when the sequence ends.
+     */
+    private void watchStarter() {
+        Thread t = Thread.currentThread();
+        Thread.UncaughtExceptionHandler previous = t.getUncaughtExceptionHandler(); // its group if none of its own
+        Thread.UncaughtExceptionHandler ours = (thread, failure) -> {
+            try {
+                previous.uncaughtException(thread, failure);
+            } finally {
+                starterFailed(thread, failure);
+            }
+        };
+        starterOwnHandler = previous == t.getThreadGroup() ? null : previous;
+        starterHandler = ours;
+        starter = t;
+        t.setUncaughtExceptionHandler(ours);
+    }
+
+    private void starterFailed(Thread thread, Throwable failure) {
+        if (state.get() != RUNNING) {
+            return;
+        }
+        LOG.error("thread {}, which started this shutdown, ended with {}; running the shutdown sequence (exit code 1)",
+                thread.getName(), failure.toString());
+        trigger(CancelReason.explicit("thread " + thread.getName() + " ended with " + failure), "STARTER_FAILED");
+    }
+
+    /** Puts back the starting thread's own uncaught-exception handler, unless somebody replaced ours since. */
+    private void unwatchStarter() {
+        Thread t = starter;
+        if (t != null && t.getUncaughtExceptionHandler() == starterHandler) {
+            t.setUncaughtExceptionHandler(starterOwnHandler);
+        }
     }
 
     /**
@@ -832,7 +879,7 @@ public final class Shutdown {
 
         rec.start(Phase.REPORT);
         ShutdownReport.Outcome outcome;
-        if (why instanceof CancelReason.SubtaskFailed) {
+        if (why instanceof CancelReason.SubtaskFailed || "STARTER_FAILED".equals(triggerKind)) {
             outcome = ShutdownReport.Outcome.SERVICE_FAILED;
         } else if (tasksCancelled > 0 || inFlightAtCancel > 0 || !stragglers.isEmpty()) {
             outcome = ShutdownReport.Outcome.FORCED;
@@ -869,6 +916,7 @@ public final class Shutdown {
         phase = Phase.EXIT;
         report = rep;
         state.set(DONE);
+        unwatchStarter();
         SIGNAL_OWNER.compareAndSet(this, null);
         done.countDown();
         if (cfg.exitPolicy == ExitPolicy.EXIT && !jvmShuttingDown) {
@@ -1160,7 +1208,10 @@ public final class Shutdown {
 
         /**
          * Validates the configuration, installs the signal handlers and the JVM shutdown hook, opens the
-         * root scope and returns the running shutdown.
+         * root scope and returns the running shutdown. If the calling thread (usually {@code main}) later
+         * dies of an uncaught exception, the sequence runs with outcome
+         * {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1) instead of the process staying up
+         * without it; the thread's own uncaught-exception handler still runs first.
          *
          * @throws IllegalArgumentException if a duration is null, zero where it must be positive, negative,
          *     or the phases do not fit the platform budget minus the margin (the message names the phase to

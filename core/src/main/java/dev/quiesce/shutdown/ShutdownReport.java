@@ -14,7 +14,8 @@ import java.util.Optional;
  * sequence ends and available as JSON for tools.
  *
  * @param reason why the shutdown started (e.g. {@code signal SIGTERM})
- * @param trigger the kind of trigger: {@code SIGNAL}, {@code PROGRAMMATIC}, {@code SERVICE_FAILED} or
+ * @param trigger the kind of trigger: {@code SIGNAL}, {@code PROGRAMMATIC}, {@code SERVICE_FAILED},
+ *     {@code STARTER_FAILED} (the thread that started the shutdown died of an exception) or
  *     {@code JVM_SHUTDOWN}
  * @param startedAt when the trigger arrived
  * @param total time from trigger to the end of the report phase
@@ -59,7 +60,10 @@ public record ShutdownReport(
 
     /** The overall outcome of a shutdown, most severe first; each has its own exit code. */
     public enum Outcome {
-        /** A supervised service failed, which started the shutdown. Exit code 1. */
+        /**
+         * A supervised service failed, or the thread that started the shutdown (usually {@code main}) died
+         * of an exception, which started the shutdown. Exit code 1.
+         */
         SERVICE_FAILED(1),
         /** Work had to be interrupted after the grace period, or threads were abandoned. Exit code 2. */
         FORCED(2),

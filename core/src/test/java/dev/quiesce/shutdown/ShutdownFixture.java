@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code CLOSE name}, {@code REPORT {json}}) so the test can assert order and outcome.
  *
  * <p>Usage: {@code ShutdownFixture <scenario> <state-file>}; scenarios: busy, stubborn, hooks, escalate,
- * escalate-block-persist, reload, nosignals, two-shutdowns, stuck-listener, atomic-writer.
+ * escalate-block-persist, reload, nosignals, two-shutdowns, stuck-listener, starter-fails, atomic-writer.
  */
 public final class ShutdownFixture {
     private ShutdownFixture() {}
@@ -88,7 +88,7 @@ public final class ShutdownFixture {
 
         var units = new AtomicLong();
         switch (scenario) {
-            case "busy", "nosignals" -> {
+            case "busy", "nosignals", "starter-fails" -> {
                 for (int i = 1; i <= 3; i++) {
                     int id = i;
                     shutdown.fork("worker-" + id, () -> {
@@ -138,6 +138,10 @@ public final class ShutdownFixture {
 
         shutdown.markReady();
         out("READY pid=" + ProcessHandle.current().pid());
+        if (scenario.equals("starter-fails")) {
+            // what a failed startup looks like after the shutdown has started: a port already in use
+            throw new IllegalStateException("cannot listen on port 8080: address already in use");
+        }
         ShutdownReport report = shutdown.awaitTermination();
         // reached only if the exit policy returns, which it does not here; the JVM exits in finish()
         out("UNEXPECTED RETURN " + report);

@@ -170,6 +170,26 @@ class ShutdownProcessTest {
     }
 
     @Test
+    void aMainThatDiesAfterStart_runsTheSequence_andExitsOne_insteadOfLeavingTheProcessUp() throws Exception {
+        Path state = dir.resolve("state.txt");
+        try (var child = ChildJvm.start("starter-fails", state)) {
+            // no signal: the coordinator is not a daemon, so without Quiesce watching main the child would
+            // stay up with its workers running until the test's timeout
+            assertThat(child.waitFor()).as(child.output() + child.stderr()).isEqualTo(1);
+            assertThat(child.stderr()).as("the thread's own handler still ran")
+                    .contains("Exception in thread \"main\" java.lang.IllegalStateException: cannot listen on port 8080");
+            assertThat(phaseStarts(child)).containsExactlyElementsOf(PHASES_IN_ORDER);
+            assertThat(child.output()).contains("PHASE_END TRIGGER explicit: thread main ended with "
+                    + "java.lang.IllegalStateException: cannot listen on port 8080: address already in use "
+                    + "(STARTER_FAILED)");
+            assertThat(child.awaitPrefix("REPORT ")).contains("\"trigger\":\"STARTER_FAILED\"")
+                    .contains("\"outcome\":\"SERVICE_FAILED\"").contains("\"exitCode\":1");
+            assertThat(child.lines().stream().filter(l -> l.startsWith("WORKER ")).toList()).hasSize(3);
+            assertThat(state).exists();
+        }
+    }
+
+    @Test
     void withoutSignalHandlers_theJvmShutdownHookRunsTheSequence() throws Exception {
         Path state = dir.resolve("state.txt");
         try (var child = ChildJvm.start("nosignals", state)) {

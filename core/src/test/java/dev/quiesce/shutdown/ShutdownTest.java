@@ -296,4 +296,36 @@ class ShutdownTest {
             }
         }
     }
+
+    @Test
+    void aStartingThreadThatDiesOfAnException_startsTheSequence_afterItsOwnHandler() throws Exception {
+        var handled = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var started = new java.util.concurrent.atomic.AtomicReference<Shutdown>();
+        Thread starter = Thread.ofPlatform().name("starter").unstarted(() -> {
+            started.set(Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start());
+            throw new IllegalStateException("port in use");
+        });
+        starter.setUncaughtExceptionHandler((t, e) -> handled.add(t.getName() + ": " + e.getMessage()));
+        starter.start();
+        starter.join();
+
+        ShutdownReport report = started.get().awaitTermination();
+        assertThat(handled).containsExactly("starter: port in use");
+        assertThat(report.trigger()).isEqualTo("STARTER_FAILED");
+        assertThat(report.reason()).isEqualTo("explicit: thread starter ended with java.lang.IllegalStateException: "
+                + "port in use");
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.SERVICE_FAILED);
+        assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void theStartingThreadsOwnHandler_isPutBackWhenTheSequenceEnds() throws Exception {
+        Thread me = Thread.currentThread();
+        Thread.UncaughtExceptionHandler before = me.getUncaughtExceptionHandler();
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        assertThat(me.getUncaughtExceptionHandler()).isNotSameAs(before);
+        shutdown.initiate("done");
+        assertThat(shutdown.awaitTermination().outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(me.getUncaughtExceptionHandler()).isSameAs(before);
+    }
 }

@@ -161,6 +161,20 @@ class DemoServiceIT {
     }
 
     @Test
+    void aPortAlreadyInUse_failsTheStartup_andTheProcessExitsOne_insteadOfStayingUpWithoutAServer()
+            throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                var demo = DemoProcess.start("serve", "--port", Integer.toString(taken.getLocalPort()),
+                        "--state", DemoProcess.stateFile(dir).toString())) {
+            // no signal is sent: the demo's main dies in startup, after its Shutdown and worker have started
+            assertThat(demo.waitFor()).as(demo.output()).isEqualTo(1);
+            assertThat(demo.output()).contains("java.net.BindException")
+                    .contains("outcome SERVICE_FAILED, exit code 1")
+                    .doesNotContain("listening on");
+        }
+    }
+
+    @Test
     void negativeControl_theSameLoadWithoutQuiesce_losesRequests() throws Exception {
         try (var demo = DemoProcess.start("serve", "--port", "0", "--naive");
                 var client = HttpClient.newHttpClient()) {
