@@ -132,7 +132,8 @@ public final class ScopeConfig {
     static void requirePositive(Duration d, String what) {
         Objects.requireNonNull(d, what + " must not be null");
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d + "; pass e.g. Duration.ofSeconds(5)");
+            throw new IllegalArgumentException(what + " must be positive, was " + d + " (" + d.toMillis() + " ms)"
+                    + "; pass e.g. Duration.ofSeconds(5)");
         }
     }
 }

@@ -1037,15 +1037,16 @@ public final class Shutdown {
     private static void requirePositive(Duration d, String what) {
         Objects.requireNonNull(d, what + " must not be null");
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d + "; e.g. Duration.ofSeconds(2)");
+            throw new IllegalArgumentException(what + " must be positive, was " + d + " (" + d.toMillis() + " ms)"
+                    + "; e.g. Duration.ofSeconds(2)");
         }
     }
 
     private static void requireNonNegative(Duration d, String what) {
         Objects.requireNonNull(d, what + " must not be null");
         if (d.isNegative()) {
-            throw new IllegalArgumentException(what + " must not be negative, was " + d
-                    + "; use Duration.ZERO for none");
+            throw new IllegalArgumentException(what + " must not be negative, was " + d + " (" + d.toMillis()
+                    + " ms); use Duration.ZERO for none");
         }
     }
 

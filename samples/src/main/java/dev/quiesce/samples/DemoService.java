@@ -58,17 +58,31 @@ final class DemoService {
                 String a = args[i];
                 switch (a) {
                     case "--host" -> host = value(args, ++i, a);
-                    case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                    case "--port" -> port = (int) number(args, ++i, a);
                     case "--state" -> state = Path.of(value(args, ++i, a));
-                    case "--pre-drain-ms" -> preDrain = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
-                    case "--grace-ms" -> grace = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
-                    case "--cancel-grace-ms" -> cancelGrace = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
-                    case "--budget-ms" -> budget = Duration.ofMillis(Long.parseLong(value(args, ++i, a)));
+                    case "--pre-drain-ms" -> preDrain = Duration.ofMillis(number(args, ++i, a));
+                    case "--grace-ms" -> grace = Duration.ofMillis(number(args, ++i, a));
+                    case "--cancel-grace-ms" -> cancelGrace = Duration.ofMillis(number(args, ++i, a));
+                    case "--budget-ms" -> budget = Duration.ofMillis(number(args, ++i, a));
                     case "--naive" -> naive = true;
                     default -> throw new IllegalArgumentException("unknown option " + a + "\n" + Demo.USAGE);
                 }
             }
             return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive);
+        }
+
+        private static long number(String[] args, int i, String option) {
+            String v = value(args, i, option);
+            long n;
+            try {
+                n = Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " takes a whole number, was '" + v + "'\n" + Demo.USAGE);
+            }
+            if (option.equals("--port") && (n < 0 || n > 65_535)) {
+                throw new IllegalArgumentException("--port takes 0 (any free port) to 65535, was " + n);
+            }
+            return n;
         }
 
         private static String value(String[] args, int i, String option) {
