@@ -269,9 +269,14 @@ public final class Shutdown {
 
     // ------------------------------------------------------------------ state
 
-    /** Marks the service ready: readiness moves from {@code STARTING} to {@code SERVING}. */
+    /**
+     * Marks the service ready: readiness moves from {@code STARTING} to {@code SERVING}. Startup is over:
+     * from now on the thread that called {@code start()} may end however it likes (see
+     * {@link Builder#start()}).
+     */
     public void markReady() {
         readiness.advanceTo(Readiness.State.SERVING);
+        unwatchStarter();
     }
 
     /** The service's readiness, for health endpoints. */
@@ -468,10 +473,12 @@ public final class Shutdown {
      * The coordinator is not a daemon, so that {@code main} may return once the service is up. The flip
      * side: if the thread that started this shutdown (usually {@code main}, in the middle of its startup:
      * a port already in use, a bad configuration) dies of an exception, the process would stay alive,
-     * serving nothing, until somebody sent SIGTERM. So that thread's uncaught-exception handler is chained:
-     * the handler it had runs first (it prints the stack trace as before), then the sequence starts with
-     * trigger {@code STARTER_FAILED} and outcome {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1).
-     * The handler is put back when the sequence ends.
+     * serving nothing, until somebody sent SIGTERM. So that thread's uncaught-exception handler is chained
+     * while the service starts: the handler it had runs first (it prints the stack trace as before), then
+     * the sequence starts with trigger {@code STARTER_FAILED} and outcome
+     * {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1). The handler is put back at
+     * {@link #markReady()} (startup is over: a pool thread that started the shutdown may later die of some
+     * other task's exception without stopping the service) or when the sequence ends.
      */
     private void watchStarter() {
         Thread t = Thread.currentThread();
@@ -490,8 +497,8 @@ public final class Shutdown {
     }
 
     private void starterFailed(Thread thread, Throwable failure) {
-        if (state.get() != RUNNING) {
-            return;
+        if (starter == null || state.get() != RUNNING) {
+            return; // startup was over (markReady), or the sequence has already started
         }
         LOG.error("thread {}, which started this shutdown, ended with {}; running the shutdown sequence (exit code 1)",
                 thread.getName(), failure.toString());
@@ -504,6 +511,7 @@ public final class Shutdown {
         if (t != null && t.getUncaughtExceptionHandler() == starterHandler) {
             t.setUncaughtExceptionHandler(starterOwnHandler);
         }
+        starter = null;
     }
 
     /**
@@ -1209,10 +1217,11 @@ public final class Shutdown {
 
         /**
          * Validates the configuration, installs the signal handlers and the JVM shutdown hook, opens the
-         * root scope and returns the running shutdown. If the calling thread (usually {@code main}) later
-         * dies of an uncaught exception, the sequence runs with outcome
-         * {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1) instead of the process staying up
-         * without it; the thread's own uncaught-exception handler still runs first.
+         * root scope and returns the running shutdown. If the calling thread (usually {@code main}) dies of
+         * an uncaught exception before {@link Shutdown#markReady()} (a failed startup: a port in use), the
+         * sequence runs with outcome {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1) instead of
+         * the process staying up without a service; the thread's own uncaught-exception handler still runs
+         * first.
          *
          * @throws IllegalArgumentException if a duration is null, zero where it must be positive, negative,
          *     or the phases do not fit the platform budget minus the margin (the message names the phase to

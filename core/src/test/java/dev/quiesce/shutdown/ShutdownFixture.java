@@ -136,12 +136,13 @@ public final class ShutdownFixture {
         }
         shutdown.onCleanup("fourth", () -> out("CLOSE fourth"));
 
-        shutdown.markReady();
-        out("READY pid=" + ProcessHandle.current().pid());
         if (scenario.equals("starter-fails")) {
-            // what a failed startup looks like after the shutdown has started: a port already in use
+            // a startup that fails after the shutdown has started, before the service is ready: a port in use
+            out("STARTING pid=" + ProcessHandle.current().pid());
             throw new IllegalStateException("cannot listen on port 8080: address already in use");
         }
+        shutdown.markReady();
+        out("READY pid=" + ProcessHandle.current().pid());
         ShutdownReport report = shutdown.awaitTermination();
         // reached only if the exit policy returns, which it does not here; the JVM exits in finish()
         out("UNEXPECTED RETURN " + report);

@@ -170,7 +170,7 @@ class ShutdownProcessTest {
     }
 
     @Test
-    void aMainThatDiesAfterStart_runsTheSequence_andExitsOne_insteadOfLeavingTheProcessUp() throws Exception {
+    void aMainThatDiesInStartup_runsTheSequence_andExitsOne_insteadOfLeavingTheProcessUp() throws Exception {
         Path state = dir.resolve("state.txt");
         try (var child = ChildJvm.start("starter-fails", state)) {
             // no signal: the coordinator is not a daemon, so without Quiesce watching main the child would

@@ -319,6 +319,32 @@ class ShutdownTest {
     }
 
     @Test
+    void aStartingThreadThatDiesAfterMarkReady_doesNotStopTheService() throws Exception {
+        var handled = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var started = new java.util.concurrent.atomic.AtomicReference<Shutdown>();
+        var handlerAfterReady = new java.util.concurrent.atomic.AtomicReference<Thread.UncaughtExceptionHandler>();
+        Thread.UncaughtExceptionHandler own = (t, e) -> handled.add(t.getName() + ": " + e.getMessage());
+        // e.g. a pool thread that started the shutdown, and much later runs a task that throws
+        Thread starter = Thread.ofPlatform().name("starter").unstarted(() -> {
+            Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+            started.set(shutdown);
+            shutdown.markReady();
+            handlerAfterReady.set(Thread.currentThread().getUncaughtExceptionHandler());
+            throw new IllegalStateException("some later task failed");
+        });
+        starter.setUncaughtExceptionHandler(own);
+        starter.start();
+        starter.join(); // the uncaught-exception handler has run on the starter before it ended
+
+        Shutdown shutdown = started.get();
+        assertThat(handlerAfterReady.get()).as("the thread's own handler is back at markReady").isSameAs(own);
+        assertThat(handled).containsExactly("starter: some later task failed");
+        assertThat(shutdown.isShuttingDown()).isFalse();
+        shutdown.initiate("done");
+        assertThat(shutdown.awaitTermination().outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    @Test
     void theStartingThreadsOwnHandler_isPutBackWhenTheSequenceEnds() throws Exception {
         Thread me = Thread.currentThread();
         Thread.UncaughtExceptionHandler before = me.getUncaughtExceptionHandler();
