@@ -5,8 +5,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
-/** The thread kinds every engine test runs on, and small coordination helpers. */
-enum Threads {
+/** The thread kinds every engine test runs on, and small coordination helpers (also for other test packages). */
+public enum Threads {
     VIRTUAL(null),
     PLATFORM(Thread.ofPlatform().daemon(true).name("platform-", 0).factory());
 
@@ -35,7 +35,7 @@ enum Threads {
     }
 
     /** Polls {@code condition} every millisecond; the test's @Timeout bounds the wait. */
-    static void awaitTrue(BooleanSupplier condition) {
+    public static void awaitTrue(BooleanSupplier condition) {
         while (!condition.getAsBoolean()) {
             try {
                 Thread.sleep(1);

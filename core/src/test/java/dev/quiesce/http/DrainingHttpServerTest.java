@@ -1,5 +1,6 @@
 package dev.quiesce.http;
 
+import static dev.quiesce.Threads.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -172,23 +173,17 @@ class DrainingHttpServerTest {
                 .gracePeriod(Duration.ofSeconds(15)).start();
         DrainingHttpServer server = okServer(shutdown);
         shutdown.markReady();
-        while (httpExchangesRunning() != 0) { // the server's own check of its listener at start
-            Thread.sleep(1); // bounded by the class's @Timeout
-        }
+        awaitTrue(() -> httpExchangesRunning() == 0); // the server's own check of its listener at start
         try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
             var out = socket.getOutputStream();
             out.write("GET /ok HTTP/1.1\r\nHost: test\r\n".getBytes(StandardCharsets.US_ASCII)); // headers not ended
             out.flush();
             // the JDK's server has handed the connection over: its exchange runs in the http scope, reading
-            while (httpExchangesRunning() != 1) {
-                Thread.sleep(1); // bounded by the class's @Timeout
-            }
+            awaitTrue(() -> httpExchangesRunning() == 1);
             assertThat(shutdown.inFlight().inFlight()).as("a request not yet read is not in flight").isZero();
 
             shutdown.initiate("drain");
-            while (shutdown.phase().orElse(null) != Phase.DRAIN) {
-                Thread.sleep(1); // bounded by the class's @Timeout
-            }
+            awaitTrue(() -> shutdown.phase().orElse(null) == Phase.DRAIN);
             // the shutdown's tracker is idle, but the drain must not close the connection under the request
             out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -218,10 +213,8 @@ class DrainingHttpServerTest {
                 .filter(sn -> sn.path().endsWith("/http")).mapToInt(sn -> sn.subtasks().size()).sum();
     }
 
-    private static void awaitIdle(dev.quiesce.shutdown.InFlightTracker tracker) throws InterruptedException {
-        while (tracker.inFlight() != 0) { // bounded by the class's @Timeout
-            Thread.sleep(1);
-        }
+    private static void awaitIdle(dev.quiesce.shutdown.InFlightTracker tracker) {
+        awaitTrue(() -> tracker.inFlight() == 0);
     }
 
     @Test
