@@ -211,12 +211,12 @@ final class ContainerCheck {
         }
         if (runsDemo()) {
             return switch (s.demo) {
-                case OPTION -> new Value(s.demoMs, Source.DEFAULT, "default (the demo's " + s.flag() + ")");
-                case FIXED -> new Value(s.demoMs, Source.DEFAULT, "the demo's fixed " + s.builderMethod);
-                case BUILDER -> new Value(s.builderDefaultMs, Source.DEFAULT, "default (Shutdown.Builder)");
+                case OPTION -> new Value(s.demoMs, Source.DEFAULT, "default: the demo's " + s.flag());
+                case FIXED -> new Value(s.demoMs, Source.DEFAULT, "default: the demo's fixed " + s.builderMethod);
+                case BUILDER -> new Value(s.builderDefaultMs, Source.DEFAULT, "default: Shutdown.Builder");
             };
         }
-        return new Value(s.builderDefaultMs, Source.DEFAULT, "default (Shutdown.Builder)");
+        return new Value(s.builderDefaultMs, Source.DEFAULT, "default: Shutdown.Builder");
     }
 
     /** Parses a value from the manifest; a bad one is a problem (the service would refuse it) and counts as absent. */
@@ -410,7 +410,7 @@ final class ContainerCheck {
                 sum.append(s.label).append(' ').append(seconds(ms(s))).append(" + ");
             }
             sum.append("margin ").append(seconds(margin));
-            String shorten = longestChangeable(preStop);
+            String shorten = shortening(preStop, over);
             Value budget = values.get(Setting.BUDGET);
             boolean tied = budget.ms() == limit - before;
             out.problem("over budget by " + seconds(over) + ": " + sum + " = " + seconds(total)
@@ -419,7 +419,9 @@ final class ContainerCheck {
                     + "its platform budget " + seconds(budget.ms()) + " minus the margin either)" : "")
                     + "; raise terminationGracePeriodSeconds to " + ceilSeconds(total)
                     + (tied ? " and the platform budget with it (" + howToSet(Setting.BUDGET) + ")" : "")
-                    + ", or shorten " + shorten + " by at least " + seconds(over));
+                    + (preStop.kind() == PreStopKind.SLEEP && ms(Setting.PRE_DRAIN) > 0
+                            ? ", or drop the preStop sleep (the pre-drain delay already waits for the endpoints)" : "")
+                    + ", or " + shorten);
         }
         Value budget = values.get(Setting.BUDGET);
         long budgetLimit = limit - before;
@@ -441,20 +443,27 @@ final class ContainerCheck {
         }
     }
 
-    private String longestChangeable(PreStop preStop) {
+    /** How to win {@code over} ms back by shortening: the longest step that can change, or all of them. */
+    private String shortening(PreStop preStop, long over) {
         Setting longest = null;
         for (Setting s : PHASES) {
             if (changeable(s) && (longest == null || ms(s) > ms(longest))) {
                 longest = s;
             }
         }
+        String what;
+        long length;
         if (preStop.kind() == PreStopKind.SLEEP && (longest == null || preStop.ms() >= ms(longest))) {
-            return "the preStop sleep (" + seconds(preStop.ms()) + ")";
+            what = "the preStop sleep (" + seconds(preStop.ms()) + ")";
+            length = preStop.ms();
+        } else if (longest == null) {
+            return "shorten the phases by at least " + seconds(over);
+        } else {
+            what = longest.label + " (" + seconds(ms(longest)) + ", " + howToSet(longest) + ")";
+            length = ms(longest);
         }
-        if (longest == null) {
-            return "the phases";
-        }
-        return longest.label + " (" + seconds(ms(longest)) + ", " + howToSet(longest) + ")";
+        return over < length ? "shorten " + what + " by at least " + seconds(over)
+                : "shorten the steps by at least " + seconds(over) + " in all (the longest is " + what + ")";
     }
 
     // ---- probes -----------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ class CheckTest {
                 "          env: [{name: QUIESCE_GRACE_MS, value: \"1000\"}, {name: QUIESCE_PERSIST_MS, value: \"3000\"}]\n"));
 
         assertThat(run.out()).contains("manifest args --grace-ms 9000").contains("env QUIESCE_PERSIST_MS=3000")
-                .contains("default (the demo's --pre-drain-ms)").contains("default (Shutdown.Builder)");
+                .contains("default: the demo's --pre-drain-ms").contains("default: Shutdown.Builder");
         assertThat(run.exit()).as(run.out()).isZero();
     }
 
@@ -145,7 +145,7 @@ class CheckTest {
 
         assertThat(run.problems()).singleElement().asString()
                 .startsWith("--grace-ms in the container's args takes a whole number of milliseconds, was '15s'");
-        assertThat(run.out()).contains("default (the demo's --grace-ms)");
+        assertThat(run.out()).contains("default: the demo's --grace-ms");
         assertThat(run.exit()).isEqualTo(1);
     }
 
