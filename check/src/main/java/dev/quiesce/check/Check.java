@@ -59,7 +59,14 @@ public final class Check {
     private Check() {}
 
     public static void main(String[] args) {
-        int code = run(Path.of(""), args, System.in, System.out, System.err);
+        int code;
+        try {
+            code = run(Path.of(""), args, System.in, System.out, System.err);
+        } catch (RuntimeException e) {
+            // a bug, not bad input (bad input is refused with its own message): still no stack trace for the user
+            System.err.println("quiesce-check: internal error (" + e + "); please report it with the manifest");
+            code = 2;
+        }
         System.out.flush();
         System.err.flush();
         System.exit(code);
@@ -146,14 +153,19 @@ public final class Check {
         }
         String shown = file.equals("-") ? "<stdin>" : file;
         List<Object> documents = load(shown, read(workDir, file, stdin));
-        List<Entry> entries = entries(documents);
+        List<Entry> entries;
+        try {
+            entries = entries(documents);
+        } catch (Node.InvalidManifestException x) {
+            throw new Refused(shown + ": " + x.getMessage(), false);
+        }
         if (entries.stream().allMatch(e -> e.object() == null)) {
             List<String> found = new ArrayList<>();
             for (Entry e : entries) {
                 found.add(e.skipped());
             }
-            throw new Refused(shown + ": no Deployment or StatefulSet to check" + (found.isEmpty() ? " (the file is empty)"
-                    : " (found " + String.join("; ", found) + ")"), false);
+            throw new Refused(shown + ": no Deployment or StatefulSet to check"
+                    + (found.isEmpty() ? " (the file is empty)" : " (found " + String.join("; ", found) + ")"), false);
         }
 
         // The report is built in memory: an invalid workload further down refuses the whole file, with no half report.
@@ -170,9 +182,9 @@ public final class Check {
                 continue;
             }
             Node o = e.object();
-            String title = o.get("kind").text().orElseThrow() + " " + o.get("metadata").get("name").text()
-                    .orElse("(unnamed)");
+            String title = o.get("kind").text().orElseThrow();
             try {
+                title += " " + o.get("metadata").get("name").text().orElse("(unnamed)");
                 output.line(where + ": " + title);
                 workloads++;
                 Node pod = o.get("spec").get("template").get("spec");
@@ -335,7 +347,8 @@ public final class Check {
             }
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark();
-            String at = mark == null ? "" : " (line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ")";
+            String at = mark == null ? ""
+                    : " (line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ")";
             String context = e.getContext() == null ? "" : e.getContext() + ": ";
             throw new Refused(shown + " is not valid YAML: " + context + e.getProblem() + at, false);
         } catch (YAMLException e) {

@@ -20,7 +20,9 @@ final class ContainerCheck {
     static final long PROBE_PERIOD_DEFAULT = 10;
     static final long PROBE_FAILURES_DEFAULT = 3;
 
-    private static final Pattern SLEEP = Pattern.compile("(?:exec\\s+)?(?:/usr)?(?:/bin/)?sleep\\s+(\\d+(?:\\.\\d+)?)([smh]?)\\s*;?");
+    /** {@code sleep N}, {@code /bin/sleep 5s}, {@code exec sleep 1m}: GNU sleep's forms that the checker times. */
+    private static final Pattern SLEEP = Pattern.compile(
+            "(?:exec\\s+)?(?:/usr)?(?:/bin/)?sleep\\s+(\\d+(?:\\.\\d+)?)([smh]?)\\s*;?");
     private static final String DRAIN_PATH = "/quiesce/drain";
     private static final List<String> SHELLS = List.of("sh", "bash", "ash", "dash", "zsh");
 
@@ -353,7 +355,8 @@ final class ContainerCheck {
         switch (preStop.kind()) {
             case NONE -> out.line(row("preStop", seconds(0), seconds(0), preStop.description()));
             case SLEEP -> out.line(row("preStop", seconds(preStop.ms()), seconds(preStop.ms()), preStop.description()));
-            case UNKNOWN -> out.line(row("preStop", "?", "?", preStop.description() + " (unknown length, counted as 0)"));
+            case UNKNOWN -> out.line(row("preStop", "?", "?",
+                    preStop.description() + " (unknown length, counted as 0)"));
             case DRAIN -> out.line(row("preStop: drain", seconds(preStop.ms()), seconds(preStop.ms()),
                     preStop.description() + ": pre-drain, stop accepting and grace run in preStop"));
         }

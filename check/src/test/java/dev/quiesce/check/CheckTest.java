@@ -73,7 +73,8 @@ class CheckTest {
         CheckRun run = CheckRun.ofYaml(app("{name: QUIESCE_PRE_DRAIN_MS, value: \"1000\"}", ""));
 
         // 1 + 1 + 15 + 2 + 4 + 4 + 2 = 29 s of the default 30 s
-        assertThat(run.out()).contains("total                 29 s            terminationGracePeriodSeconds 30 s (Kubernetes' default): 1 s to spare");
+        assertThat(run.out()).contains("total                 29 s            terminationGracePeriodSeconds 30 s "
+                + "(Kubernetes' default): 1 s to spare");
         assertThat(run.exit()).as(run.out()).isZero();
     }
 
@@ -153,12 +154,14 @@ class CheckTest {
     void demoOptionWithoutValue_isAProblem() {
         CheckRun run = CheckRun.ofYaml(demo("", ", \"--pre-drain-ms\"", ""));
 
-        assertThat(run.problems()).singleElement().asString().startsWith("--pre-drain-ms in the container's args needs a value");
+        assertThat(run.problems()).singleElement().asString()
+                .startsWith("--pre-drain-ms in the container's args needs a value");
     }
 
     @Test
     void zeroGraceInEnv_isAProblem() {
-        CheckRun run = CheckRun.ofYaml(app("{name: QUIESCE_GRACE_MS, value: \"0\"}, {name: QUIESCE_PRE_DRAIN_MS, value: \"1000\"}", ""));
+        CheckRun run = CheckRun.ofYaml(app("{name: QUIESCE_GRACE_MS, value: \"0\"}, "
+                + "{name: QUIESCE_PRE_DRAIN_MS, value: \"1000\"}", ""));
 
         assertThat(run.problems()).singleElement().asString()
                 .startsWith("env QUIESCE_GRACE_MS is 0: Shutdown.Builder refuses a grace that is zero");
@@ -244,7 +247,8 @@ class CheckTest {
         assertRefused(CheckRun.of(dir, "missing.yaml"), "cannot read missing.yaml: no such file");
         assertRefused(CheckRun.of(dir, "sub"), "cannot read sub: it is a directory; give a YAML file");
         assertRefused(CheckRun.of(dir, "latin1.yaml"), "latin1.yaml is not UTF-8 text: give a YAML file");
-        assertRefused(CheckRun.of(dir, "empty.yaml"), "empty.yaml: no Deployment or StatefulSet to check (the file is empty)");
+        assertRefused(CheckRun.of(dir, "empty.yaml"),
+                "empty.yaml: no Deployment or StatefulSet to check (the file is empty)");
     }
 
     @Test
@@ -254,9 +258,13 @@ class CheckTest {
                         + "number, was 'ten'");
         assertRefused(CheckRun.ofYaml(demo("-5", "", "")),
                 "<stdin> (Deployment d): spec.template.spec.terminationGracePeriodSeconds must be 0 or more, was -5");
+        assertRefused(CheckRun.ofYaml("kind: Deployment\nmetadata: [d]\n"),
+                "<stdin> (Deployment): metadata must be a mapping (key: value)");
+        assertRefused(CheckRun.ofYaml("kind: {a: b}\n"), "<stdin>: kind must be a single value, not a mapping");
         assertRefused(CheckRun.ofYaml("kind: StatefulSet\nmetadata: {name: s}\nspec: {}\n"),
                 "<stdin> (StatefulSet s): spec.template.spec is required (the pod template)");
-        assertRefused(CheckRun.ofYaml("kind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: []}}}\n"),
+        assertRefused(CheckRun.ofYaml("kind: Deployment\nmetadata: {name: d}\n"
+                + "spec: {template: {spec: {containers: []}}}\n"),
                 "<stdin> (Deployment d): spec.template.spec.containers must list at least one container");
     }
 
