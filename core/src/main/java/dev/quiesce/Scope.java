@@ -17,15 +17,7 @@ import java.util.function.UnaryOperator;
  * a soft stop, deadlines inherited down the tree, a bounded close that reports stragglers, and a tree
  * that can be inspected while it runs.
  *
- * <pre>{@code
- * try (var scope = Scope.open(Joiner.<String>allSuccessfulOrThrow(),
- *         cfg -> cfg.withName("fetch").withTimeout(Duration.ofSeconds(2)))) {
- *     Subtask<String> user = scope.fork(() -> fetchUser());
- *     Subtask<String> order = scope.fork(() -> fetchOrder());
- *     scope.join();                      // first failure cancels the other, then throws
- *     return user.get() + order.get();
- * }                                      // close(): waits for every thread, bounded
- * }</pre>
+ * {@snippet class=dev.quiesce.snippets.ScopeSnippets region=scope}
  *
  * <h2>Tree</h2>
  * A scope opened by a thread that runs inside scope P (a subtask of P, or P's owner while P is open)

@@ -11,10 +11,7 @@ import java.util.concurrent.ThreadFactory;
  * timeout. Obtained inside {@link Scope#open(Joiner, java.util.function.UnaryOperator)} and refined
  * with withers, each of which returns a new configuration:
  *
- * <pre>{@code
- * try (var scope = Scope.open(Joiner.awaitAll(),
- *         cfg -> cfg.withName("http").withTimeout(Duration.ofSeconds(5)))) { ... }
- * }</pre>
+ * {@snippet class=dev.quiesce.snippets.ScopeSnippets region=scope-config}
  *
  * <p>Instances are immutable and thread-safe. Every wither rejects {@code null}, zero and negative
  * values with an exception that says what to pass instead.

@@ -9,12 +9,7 @@ import java.util.concurrent.Callable;
  * A region of code that cancellation does not interrupt, bounded by its own budget: for cleanup and
  * persistence that must run to the end even though the scope around it is being cancelled.
  *
- * <pre>{@code
- * } catch (InterruptedException e) {          // cancelled: save what we have, then stop
- *     Shield.run(Duration.ofSeconds(2), () -> store.flush());
- *     throw e;
- * }
- * }</pre>
+ * {@snippet class=dev.quiesce.snippets.ScopeSnippets region=shield}
  *
  * <p>While the calling thread (a subtask thread) is inside the region, a cancellation of its scope
  * does not interrupt it; the interrupt is delivered when the region ends, so code after the region

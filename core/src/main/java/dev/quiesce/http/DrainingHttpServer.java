@@ -38,14 +38,7 @@ import org.slf4j.LoggerFactory;
  * readiness; once draining, every response carries {@code Connection: close}, so keep-alive clients
  * move to another replica instead of sending more requests into a closing server.
  *
- * <pre>{@code
- * var shutdown = Shutdown.builder().preDrainDelay(Duration.ofSeconds(5)).start();
- * var server = DrainingHttpServer.builder(shutdown)
- *         .port(8080)
- *         .route("/work", exchange -> { ... })
- *         .start();
- * shutdown.markReady();
- * }</pre>
+ * {@snippet class=dev.quiesce.snippets.HttpSnippets region=draining-http-server}
  *
  * <h2>In the shutdown sequence</h2>
  * <ul>

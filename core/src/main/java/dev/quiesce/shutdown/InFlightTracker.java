@@ -10,11 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Counts work in flight (requests, messages, jobs) so that a shutdown can wait for it to drain:
  *
- * <pre>{@code
- * try (var ticket = tracker.enter()) {
- *     handle(request);
- * }
- * }</pre>
+ * {@snippet class=dev.quiesce.snippets.ScopeSnippets region=in-flight-tracker}
  *
  * <p>The count is exact. The hot path is one atomic increment and one decrement, with no lock; a lock
  * is taken only when the count drops to zero while somebody waits in {@link #awaitIdle}.

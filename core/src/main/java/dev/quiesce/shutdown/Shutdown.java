@@ -38,18 +38,7 @@ import org.slf4j.LoggerFactory;
  * service, or the JVM's own shutdown) into one ordered, deadline-bounded sequence that finishes
  * in-flight work, persists state, releases resources in reverse order, reports what it did, and exits.
  *
- * <pre>{@code
- * var shutdown = Shutdown.builder()
- *         .platformBudget(Duration.ofSeconds(30))     // terminationGracePeriodSeconds
- *         .preDrainDelay(Duration.ofSeconds(5))       // let the load balancer see "not ready"
- *         .gracePeriod(Duration.ofSeconds(15))
- *         .start();
- * shutdown.onCleanup("db-pool", pool);                // closed last-registered-first
- * shutdown.onPersist("state", remaining -> AtomicFiles.writeString(stateFile, state.toJson()));
- * shutdown.fork("worker", () -> { while (!Scope.stopRequested()) work(); });
- * shutdown.markReady();
- * shutdown.awaitTermination();                        // the process exits when the sequence ends
- * }</pre>
+ * {@snippet class=dev.quiesce.snippets.ShutdownSnippets region=shutdown}
  *
  * <h2>The sequence</h2>
  * {@link Phase#TRIGGER} → {@link Phase#READINESS} (readiness {@code DRAINING}, then the pre-drain delay)
@@ -304,14 +293,7 @@ public final class Shutdown {
      * service that waits between units of work, instead of {@code Thread.sleep}, so that the drain does not
      * wait out the rest of its sleep.
      *
-     * <pre>{@code
-     * shutdown.fork("worker", () -> {
-     *     while (!Scope.stopRequested()) {
-     *         tick();
-     *         shutdown.awaitStopRequested(Duration.ofSeconds(1)); // the tick interval, cut short by the drain
-     *     }
-     * });
-     * }</pre>
+     * {@snippet class=dev.quiesce.snippets.ShutdownSnippets region=await-stop-requested}
      *
      * @return {@code true} if the stop has been requested (then {@link Scope#stopRequested()} is also true in
      *     the services), {@code false} if the timeout elapsed first
