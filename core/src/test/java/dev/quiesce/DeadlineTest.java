@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,5 +203,54 @@ class DeadlineTest {
         }
         assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) scope).deadlineTimerPending()).isFalse();
         assertThat(scope.isCancelled()).isFalse();
+    }
+
+    /**
+     * Regression: these threw ArithmeticException or DateTimeException from inside the library. A timeout
+     * or deadline too far away to pass while the JVM runs saturates; the scope works as without one.
+     */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void hugeTimeoutsAndDeadlines_saturateInsteadOfOverflowing(Threads threads) throws Exception {
+        List<UnaryOperator<ScopeConfig>> huge = List.of(
+                c -> c.withTimeout(Duration.ofSeconds(Long.MAX_VALUE)),
+                c -> c.withTimeout(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)),
+                c -> c.withTimeout(Duration.ofDays(365L * 1000)),
+                c -> c.withDeadline(Instant.MAX),
+                c -> c.withCloseTimeout(Duration.ofSeconds(Long.MAX_VALUE)),
+                c -> c.withTimeout(Duration.ofSeconds(Long.MAX_VALUE)).withCloseTimeout(Duration.ofSeconds(Long.MAX_VALUE)));
+        for (UnaryOperator<ScopeConfig> cfg : huge) {
+            try (var scope = Scope.open(Joiner.<Duration>allSuccessfulOrThrow(), threads.cfg(cfg))) {
+                assertThat(scope.remaining()).isPositive();
+                Subtask<Duration> seen = scope.fork(() -> Scope.current().remaining());
+                scope.join();
+                assertThat(seen.get()).isPositive();
+                assertThat(scope.isCancelled()).isFalse();
+            }
+        }
+    }
+
+    /** Regression: the library's own "no deadline" value, passed back to it, overflowed. */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void theRemainingTimeOfAScopeWithoutDeadline_isAValidTimeout(Threads threads) throws Exception {
+        try (var outer = Scope.open(Joiner.awaitAll(), threads.named("outer"))) {
+            try (var inner = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withTimeout(outer.remaining())))) {
+                assertThat(inner.remaining()).isPositive();
+                inner.fork(() -> "ok");
+                inner.join();
+                assertThat(inner.isCancelled()).isFalse();
+            }
+            outer.join();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aDeadlineOfInstantMin_cancelsAtOpen(Threads threads) throws Exception {
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withDeadline(Instant.MIN)))) {
+            assertThat(scope.cancelReason()).containsInstanceOf(CancelReason.Deadline.class);
+            assertThatThrownBy(scope::join).isInstanceOf(DeadlineExceededException.class);
+        }
     }
 }

@@ -158,13 +158,15 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         long now = System.nanoTime();
         long ownDeadline = NO_DEADLINE;
         Instant ownInstant = null;
+        // Every delay is clamped to Timers.MAX_DELAY_NANOS (about 146 years), so that no duration or instant
+        // overflows here and deadline arithmetic in System.nanoTime() terms stays meaningful.
         if (cfg.timeout().isPresent()) {
             Duration t = cfg.timeout().get();
-            ownDeadline = saturatedAdd(now, Timers.saturatedNanos(t));
-            ownInstant = Instant.now().plus(t);
+            ownDeadline = saturatedAdd(now, Timers.delayNanos(t));
+            ownInstant = Timers.saturatedPlus(Instant.now(), t);
         } else if (cfg.deadline().isPresent()) {
             ownInstant = cfg.deadline().get();
-            ownDeadline = saturatedAdd(now, Timers.saturatedNanos(Duration.between(Instant.now(), ownInstant)));
+            ownDeadline = saturatedAdd(now, Timers.delayNanos(Duration.between(Instant.now(), ownInstant)));
         }
         long effective = ownDeadline;
         Instant effectiveInstant = ownInstant;
