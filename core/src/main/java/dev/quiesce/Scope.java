@@ -64,7 +64,12 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
         return ScopeImpl.open(Joiner.awaitAllSuccessfulOrThrow(), ScopeConfig.defaults());
     }
 
-    /** Opens a scope with the given joiner and the default configuration, owned by the current thread. */
+    /**
+     * Opens a scope with the given joiner and the default configuration, owned by the current thread.
+     *
+     * @throws IllegalStateException if {@code joiner} is a built-in joiner that another scope was opened
+     *     with: create a new joiner for each scope
+     */
     static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner) {
         return ScopeImpl.open(joiner, ScopeConfig.defaults());
     }
@@ -72,6 +77,9 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
     /**
      * Opens a scope with the given joiner and the configuration that {@code configure} makes from the
      * defaults, owned by the current thread.
+     *
+     * @throws IllegalStateException if {@code joiner} is a built-in joiner that another scope was opened
+     *     with: create a new joiner for each scope
      */
     static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner, UnaryOperator<ScopeConfig> configure) {
         Objects.requireNonNull(configure, "configure must not be null; use open(joiner) for the defaults");

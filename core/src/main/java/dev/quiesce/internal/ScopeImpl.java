@@ -155,6 +155,16 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         String name = cfg.name().orElseGet(() -> "scope-"
                 + (parent == null ? ROOT_SEQ.incrementAndGet() : parent.childSeq.incrementAndGet()));
 
+        if (joiner instanceof OneScopeJoiner one) {
+            String newPath = (parent == null ? "" : parent.path) + "/" + name;
+            String taken = one.claim(newPath);
+            if (taken != null) {
+                throw new IllegalStateException("the joiner passed to open scope " + newPath
+                        + " already belongs to scope " + taken + ": a joiner keeps the state of one scope, so "
+                        + "create a new joiner for each scope (e.g. call Joiner.awaitAll() again)");
+            }
+        }
+
         long now = System.nanoTime();
         long ownDeadline = NO_DEADLINE;
         Instant ownInstant = null;
