@@ -65,15 +65,14 @@ class StragglerTest {
     void closeWithoutJoin_alsoBoundsTheWait(Threads threads) throws Exception {
         var stop = new AtomicBoolean();
         var started = new CountDownLatch(1);
-        Scope<Object, Void> scope;
-        try (var s = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withCloseTimeout(Duration.ofMillis(50))))) {
-            scope = s;
-            s.fork(() -> {
-                started.countDown();
-                ignoreInterruptsUntil(stop, new CountDownLatch(1));
-            });
-            started.await();
-        }
+        var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withCloseTimeout(Duration.ofMillis(50))));
+        scope.fork(() -> {
+            started.countDown();
+            ignoreInterruptsUntil(stop, new CountDownLatch(1));
+        });
+        started.await();
+        assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("owner did not join");
         stop.set(true);
         assertThat(scope.stragglers()).hasSize(1);
         assertThat(scope.cancelReason()).containsInstanceOf(CancelReason.Closed.class);
@@ -85,7 +84,8 @@ class StragglerTest {
         var release = new CountDownLatch(1);
         var started = new CountDownLatch(1);
         var taskDone = new AtomicBoolean();
-        try (var s = Scope.open(Joiner.awaitAll(), threads.cfg())) {
+        var s = Scope.open(Joiner.awaitAll(), threads.cfg());
+        {
             s.fork(() -> {
                 started.countDown();
                 for (;;) {
@@ -105,7 +105,9 @@ class StragglerTest {
                 release.countDown();
             });
             Thread.currentThread().interrupt();
-        } // close: cancels, waits for the task despite the interrupt
+        }
+        // close without join: cancels, waits for the task despite the interrupt, then reports the missing join
+        assertThatThrownBy(s::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("owner did not join");
         assertThat(taskDone).isTrue();
         assertThat(Thread.interrupted()).isTrue(); // restored, and cleared here
     }

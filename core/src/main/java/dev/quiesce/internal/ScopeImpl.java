@@ -72,12 +72,14 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private static final AtomicLong ROOT_SEQ = new AtomicLong();
 
     private static final VarHandle REASON;
+    private static final VarHandle JOINER_REASON;
     private static final VarHandle STATE;
 
     static {
         try {
             var lookup = MethodHandles.lookup();
             REASON = lookup.findVarHandle(ScopeImpl.class, "reason", CancelReason.class);
+            JOINER_REASON = lookup.findVarHandle(ScopeImpl.class, "joinerReason", CancelReason.class);
             STATE = lookup.findVarHandle(ScopeImpl.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -107,7 +109,8 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
 
     private volatile int state;
     private volatile CancelReason reason;
-    private volatile boolean joinerCancelled;
+    private volatile CancelReason joinerReason; // the reason the joiner cancels with, claimed by CAS
+    private boolean ownerForked; // the owner forked (and so must join); owner thread only
     private volatile boolean stopRequested;
     private volatile long cancelNanos;
     private volatile boolean subtreeMarked; // cancelled, and so are the children it had then
@@ -291,34 +294,41 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         int st = state;
         if (st >= CLOSING) {
-            throw new IllegalStateException("scope " + path + " is closed: fork before close(), or open a new scope");
+            throw closedForFork();
         }
         if (st == JOINED && me == owner && !anyThread) {
             throw new IllegalStateException("join() was already called on scope " + path
                     + ": fork every subtask before join(), or open a new scope for more work");
         }
         var subtask = new SubtaskImpl<U>(this, task);
+        // As the JDK's: the joiner hears of every fork, even into a cancelled scope, before any thread
+        // exists; whatever onFork throws comes out of fork() and nothing was started.
+        if (joiner.onFork(subtask)) {
+            cancelByJoiner(subtask);
+        }
+        boolean byOwner = me == owner && !anyThread;
+        if (reason != null) { // cancelled: no thread is created, the task never runs
+            return forkedUnstarted(subtask, byOwner);
+        }
         Thread thread = newThread(subtask);
         if (threadName != null && threadFactory == null) {
             thread.setName(path + "/" + threadName);
         }
         subtask.bind(thread);
-        boolean cancelScope;
-        try {
-            cancelScope = joiner.onFork(subtask);
-        } catch (Throwable t) {
-            recordFailure(t);
-            cancelScope = true;
-        }
-        if (cancelScope) {
-            cancelByJoiner(subtask);
-        }
+        // Counted and listed first, then state and reason read again, as the JDK's ThreadFlock does: close()
+        // writes its state and then reads the count, cancel() writes the reason and then walks the list, so
+        // either they see this subtask (close waits for it, cancel interrupts it) or this fork sees them.
         running.incrementAndGet();
         live.add(subtask);
-        if (reason != null) { // cancelled: the task must not run
+        if (state >= CLOSING) { // a fork from another thread raced close()
             subtask.cancelUnstarted();
             subtaskDone(subtask);
-            return subtask;
+            throw closedForFork();
+        }
+        if (reason != null) {
+            subtask.cancelUnstarted();
+            subtaskDone(subtask);
+            return forkedUnstarted(subtask, byOwner);
         }
         try {
             thread.start();
@@ -327,7 +337,22 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             subtaskDone(subtask);
             throw t;
         }
+        if (byOwner) {
+            ownerForked = true;
+        }
         return subtask;
+    }
+
+    private <U> Subtask<U> forkedUnstarted(SubtaskImpl<U> subtask, boolean byOwner) {
+        subtask.cancelUnstarted();
+        if (byOwner) {
+            ownerForked = true;
+        }
+        return subtask;
+    }
+
+    private IllegalStateException closedForFork() {
+        return new IllegalStateException("scope " + path + " is closed: fork before close(), or open a new scope");
     }
 
     private Thread newThread(Runnable r) {
@@ -336,8 +361,8 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         Thread t = threadFactory.newThread(r);
         if (t == null) {
-            throw new IllegalStateException("the thread factory of scope " + path
-                    + " returned null: it must return a new, unstarted thread for every call");
+            throw new java.util.concurrent.RejectedExecutionException("the thread factory of scope " + path
+                    + " returned null, which rejects the fork: it must return a new, unstarted thread for every call");
         }
         return t;
     }
@@ -357,24 +382,27 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         failures.add(t);
     }
 
+    /**
+     * Tells the joiner that {@code subtask} completed, on the subtask's thread. As the JDK's, whatever
+     * {@code onComplete} throws leaves the scope alone and propagates: the subtask's thread hands it to
+     * its uncaught-exception handler (see {@link SubtaskImpl#uncaughtException}) as it ends.
+     */
     void onSubtaskComplete(SubtaskImpl<?> subtask) {
         if (reason != null) {
             return;
         }
-        boolean cancelScope;
-        try {
-            @SuppressWarnings("unchecked")
-            Subtask<? extends T> s = (Subtask<? extends T>) subtask;
-            cancelScope = joiner.onComplete(s);
-        } catch (Throwable t) {
-            recordFailure(t);
-            cancelScope = true;
-        }
-        if (cancelScope) {
+        @SuppressWarnings("unchecked")
+        Subtask<? extends T> s = (Subtask<? extends T>) subtask;
+        if (joiner.onComplete(s)) {
             cancelByJoiner(subtask);
         }
     }
 
+    /**
+     * The joiner decided to cancel. The first such decision claims the reason it cancels with, and every
+     * later one cancels with that same reason object, so join() can tell by identity, without a window,
+     * whether the reason that won is the joiner's.
+     */
     private void cancelByJoiner(SubtaskImpl<?> subtask) {
         CancelReason r;
         if (subtask.state() == Subtask.State.FAILED) {
@@ -383,15 +411,10 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         } else {
             r = new CancelReason.Completed(path);
         }
-        joinerCancelled = true; // written before the reason is published; only read after it is
-        if (!cancel(r)) {
-            // someone else cancelled first; the joiner's decision still stands for join()'s outcome
-            // only if it was the joiner that won, so undo our mark
-            CancelReason won = reason;
-            if (!(won instanceof CancelReason.SubtaskFailed || won instanceof CancelReason.Completed)) {
-                joinerCancelled = false;
-            }
+        if (!JOINER_REASON.compareAndSet(this, null, r)) {
+            r = joinerReason;
         }
+        cancel(r);
     }
 
     void subtaskDone(SubtaskImpl<?> subtask) {
@@ -602,7 +625,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
 
     private R outcome() {
         CancelReason r = reason;
-        if (r == null || joinerCancelled) {
+        if (r == null || r == joinerReason) { // joinerReason is written before a reason it wins with
             try {
                 return joiner.result();
             } catch (Throwable t) {
@@ -783,6 +806,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (state == CLOSED) {
             return;
         }
+        boolean forkedWithoutJoin = ownerForked && state == OPEN;
         StructureViolationException violation = null;
         SubtaskImpl<?> mySubtask = SubtaskImpl.current();
         ScopeImpl<?, ?> top = ownedTop(mySubtask);
@@ -799,8 +823,19 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             }
         }
         closeInternal();
+        // As the JDK's: closing cancelled and waited as usual, and then says that the owner skipped join().
+        IllegalStateException notJoined = forkedWithoutJoin
+                ? new IllegalStateException("owner did not join after forking: scope " + path + " was closed "
+                        + "without join() (what still ran was cancelled and waited for); call join() before close()")
+                : null;
         if (violation != null) {
+            if (notJoined != null) {
+                violation.addSuppressed(notJoined);
+            }
             throw violation;
+        }
+        if (notJoined != null) {
+            throw notJoined;
         }
     }
 
