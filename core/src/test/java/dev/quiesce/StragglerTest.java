@@ -54,6 +54,8 @@ class StragglerTest {
                 assertThat(st.virtual()).isEqualTo(threads == Threads.VIRTUAL);
                 assertThat(st.describe()).contains("/stubborn").contains("ignoreInterruptsUntil");
             });
+            // join() gave up on it, then close() found it still running: logged once, not by both
+            assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) scope).stragglersLogged()).isEqualTo(1);
         } finally {
             stop.set(true);
             interrupted.countDown();

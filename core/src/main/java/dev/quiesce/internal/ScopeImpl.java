@@ -143,6 +143,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private volatile Thread waiter;
     private volatile ScheduledFuture<?> deadlineTimer;
     private volatile List<Straggler> stragglers = List.of();
+    private int stragglersLogged; // owner thread only
 
     private ScopeImpl(
             ScopeImpl<?, ?> parent,
@@ -712,8 +713,13 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
                 found.add(st);
             }
         });
+        List<Straggler> before = stragglers; // join() gave up already: close() logs only threads it did not
         stragglers = List.copyOf(found);
         for (Straggler s : found) {
+            if (before.stream().anyMatch(b -> b.threadId() == s.threadId())) {
+                continue;
+            }
+            stragglersLogged++;
             LOG.warn("scope {} abandons a thread that did not end within the close timeout of {} ms: {}",
                     path, Duration.ofNanos(closeTimeoutNanos).toMillis(), s.describe());
         }
@@ -730,6 +736,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     public boolean deadlineTimerPending() {
         ScheduledFuture<?> t = deadlineTimer;
         return t != null && !t.isDone();
+    }
+
+    /** How many stragglers this scope has logged (for tests: each is logged once). Owner thread only. */
+    public int stragglersLogged() {
+        return stragglersLogged;
     }
 
     /** Chunks of subtask slots linked now (for tests: a scope that forks forever must not grow). */
