@@ -36,9 +36,10 @@ public interface Joiner<T, R> {
      * Called by {@code fork()} for every subtask forked, before a thread is created for it, even when the
      * scope is already cancelled. Not to be called directly.
      *
-     * @implSpec The default implementation throws {@link NullPointerException} if {@code subtask} is
-     *     {@code null}, {@link IllegalArgumentException} if it is not {@link Subtask.State#UNAVAILABLE
-     *     UNAVAILABLE}, and otherwise returns {@code false}.
+     * <p>The default implementation throws {@link NullPointerException} if {@code subtask} is {@code null},
+     * {@link IllegalArgumentException} if it is not {@link Subtask.State#UNAVAILABLE UNAVAILABLE}, and
+     * otherwise returns {@code false}.
+     *
      * @return {@code true} to cancel the scope
      */
     default boolean onFork(Subtask<? extends T> subtask) {
@@ -50,9 +51,10 @@ public interface Joiner<T, R> {
      * Called by a subtask's thread when the subtask completes with a result or an exception, unless the
      * scope was cancelled before. Not to be called directly.
      *
-     * @implSpec The default implementation throws {@link NullPointerException} if {@code subtask} is
-     *     {@code null}, {@link IllegalArgumentException} if it is {@link Subtask.State#UNAVAILABLE
-     *     UNAVAILABLE}, and otherwise returns {@code false}.
+     * <p>The default implementation throws {@link NullPointerException} if {@code subtask} is {@code null},
+     * {@link IllegalArgumentException} if it is {@link Subtask.State#UNAVAILABLE UNAVAILABLE}, and otherwise
+     * returns {@code false}.
+     *
      * @return {@code true} to cancel the scope
      */
     default boolean onComplete(Subtask<? extends T> subtask) {
