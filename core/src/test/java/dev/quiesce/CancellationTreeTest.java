@@ -402,21 +402,19 @@ class CancellationTreeTest {
         var started = new CountDownLatch(10);
         var ended = new java.util.concurrent.atomic.AtomicInteger();
         var scope = Scope.open(Joiner.awaitAll(), threads.cfg());
-        {
-            for (int i = 0; i < 10; i++) {
-                scope.fork(() -> {
-                    threadsSeen.add(Thread.currentThread());
-                    started.countDown();
-                    try {
-                        sleepForever();
-                    } finally {
-                        ended.incrementAndGet();
-                    }
-                    return null;
-                });
-            }
-            started.await();
+        for (int i = 0; i < 10; i++) {
+            scope.fork(() -> {
+                threadsSeen.add(Thread.currentThread());
+                started.countDown();
+                try {
+                    sleepForever();
+                } finally {
+                    ended.incrementAndGet();
+                }
+                return null;
+            });
         }
+        started.await();
         // no join: close() cancels and waits, then says that the owner did not join
         assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("owner did not join");

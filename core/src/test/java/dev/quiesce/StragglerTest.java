@@ -87,27 +87,25 @@ class StragglerTest {
         var started = new CountDownLatch(1);
         var taskDone = new AtomicBoolean();
         var s = Scope.open(Joiner.awaitAll(), threads.cfg());
-        {
-            s.fork(() -> {
-                started.countDown();
-                for (;;) {
-                    try {
-                        release.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        // keep waiting: cleanup takes as long as it takes
-                    }
+        s.fork(() -> {
+            started.countDown();
+            for (;;) {
+                try {
+                    release.await();
+                    break;
+                } catch (InterruptedException e) {
+                    // keep waiting: cleanup takes as long as it takes
                 }
-                taskDone.set(true);
-            });
-            started.await();
-            // interrupt ourselves (the owner), then let the task finish from another thread
-            Thread.ofPlatform().start(() -> {
-                Threads.awaitTrue(() -> s.isCancelled());
-                release.countDown();
-            });
-            Thread.currentThread().interrupt();
-        }
+            }
+            taskDone.set(true);
+        });
+        started.await();
+        // interrupt ourselves (the owner), then let the task finish from another thread
+        Thread.ofPlatform().start(() -> {
+            Threads.awaitTrue(() -> s.isCancelled());
+            release.countDown();
+        });
+        Thread.currentThread().interrupt();
         // close without join: cancels, waits for the task despite the interrupt, then reports the missing join
         assertThatThrownBy(s::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("owner did not join");
         assertThat(taskDone).isTrue();
