@@ -8,15 +8,24 @@ import java.util.function.Predicate;
  * The policy that decides when {@link Scope#join()} returns and what it returns or throws, as in the
  * JDK's {@code StructuredTaskScope.Joiner}.
  *
- * <p>{@link #onFork} is called by the forking thread, {@link #onComplete} by each subtask's thread as
- * it completes, concurrently; either may return {@code true} to cancel the scope (reason
- * {@link CancelReason.SubtaskFailed} when the completing subtask failed, otherwise
- * {@link CancelReason.Completed}). Neither is called once the scope has been cancelled. {@link #result()}
- * is called once, by the owner, after all subtasks have completed or the joiner cancelled the scope.
- * Whatever {@code result()} throws reaches the caller of {@code join()} as the cause of a
- * {@link FailedException}, with the scope's other failures suppressed.
+ * <p>{@link #onFork} is called by the forking thread for every fork, before a thread is created, with the
+ * subtask {@link Subtask.State#UNAVAILABLE UNAVAILABLE}, also when the scope is already cancelled (the
+ * subtask then never runs); whatever it throws comes out of {@code fork()} and no thread is created.
+ * {@link #onComplete} is called by each subtask's thread as it completes with a result or an exception,
+ * concurrently, and not for a subtask that completes after the scope was cancelled; whatever it throws
+ * goes, as in the JDK, to that thread's {@linkplain Thread.UncaughtExceptionHandler uncaught-exception
+ * handler} and leaves the scope alone. Either method may return {@code true} to cancel the scope (reason
+ * {@link CancelReason.SubtaskFailed} when the subtask failed, otherwise {@link CancelReason.Completed}).
+ * {@link #result()} is called once, by the owner, after all subtasks have completed or the joiner
+ * cancelled the scope. Whatever {@code result()} throws reaches the caller of {@code join()} as the cause
+ * of a {@link FailedException}, with the scope's other failures suppressed.
  *
- * <p>Implementations must be thread-safe. The built-in joiners are, and each is for one scope only.
+ * <p>Implementations must be thread-safe. Create a new joiner for each scope: the built-in joiners are
+ * one-scope objects, and opening a second scope with one throws {@link IllegalStateException}.
+ *
+ * <p>The default methods, and every built-in joiner, throw {@link NullPointerException} for a
+ * {@code null} subtask and {@link IllegalArgumentException} for a subtask in the wrong state (see each
+ * method).
  *
  * @param <T> the result type of the subtasks
  * @param <R> the result type of {@code join()}
@@ -24,22 +33,32 @@ import java.util.function.Predicate;
 public interface Joiner<T, R> {
 
     /**
-     * Called when a subtask is forked, before it starts.
+     * Called by {@code fork()} for every subtask forked, before a thread is created for it, even when the
+     * scope is already cancelled. Not to be called directly.
+     *
+     * <p>The default implementation throws {@link NullPointerException} if {@code subtask} is {@code null},
+     * {@link IllegalArgumentException} if it is not {@link Subtask.State#UNAVAILABLE UNAVAILABLE}, and
+     * otherwise returns {@code false}.
      *
      * @return {@code true} to cancel the scope
      */
     default boolean onFork(Subtask<? extends T> subtask) {
-        Objects.requireNonNull(subtask);
+        Joiners.checkForked(subtask);
         return false;
     }
 
     /**
-     * Called when a subtask completes, from the subtask's thread.
+     * Called by a subtask's thread when the subtask completes with a result or an exception, unless the
+     * scope was cancelled before. Not to be called directly.
+     *
+     * <p>The default implementation throws {@link NullPointerException} if {@code subtask} is {@code null},
+     * {@link IllegalArgumentException} if it is {@link Subtask.State#UNAVAILABLE UNAVAILABLE}, and otherwise
+     * returns {@code false}.
      *
      * @return {@code true} to cancel the scope
      */
     default boolean onComplete(Subtask<? extends T> subtask) {
-        Objects.requireNonNull(subtask);
+        Joiners.checkCompleted(subtask);
         return false;
     }
 

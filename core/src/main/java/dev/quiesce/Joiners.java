@@ -1,17 +1,48 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.OneScopeJoiner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-/** The built-in joiners. */
+/** The built-in joiners, and the argument checks every joiner makes. */
 final class Joiners {
     private Joiners() {}
 
-    static final class AwaitAll<T> implements Joiner<T, Void> {
+    /** The check of {@link Joiner#onFork}: a subtask that is not null and has not completed. */
+    static void checkForked(Subtask<?> subtask) {
+        Objects.requireNonNull(subtask, "subtask must not be null; onFork is called by fork(), not directly");
+        Subtask.State st = subtask.state();
+        if (st != Subtask.State.UNAVAILABLE) {
+            throw new IllegalArgumentException("onFork needs a subtask that has not completed (UNAVAILABLE), but "
+                    + subtask + " is " + st + ": onFork is called by fork(), not directly");
+        }
+    }
+
+    /** The check of {@link Joiner#onComplete}: a subtask that is not null and has completed. */
+    static void checkCompleted(Subtask<?> subtask) {
+        Objects.requireNonNull(subtask, "subtask must not be null; onComplete is called by the scope, not directly");
+        if (subtask.state() == Subtask.State.UNAVAILABLE) {
+            throw new IllegalArgumentException("onComplete needs a completed subtask, but " + subtask
+                    + " has not completed: onComplete is called by the scope, not directly");
+        }
+    }
+
+    /** A built-in joiner: it belongs to the first scope opened with it. */
+    abstract static class OneScope<T, R> implements Joiner<T, R>, OneScopeJoiner {
+        private final AtomicReference<String> scope = new AtomicReference<>();
+
+        @Override
+        public final String claim(String scopePath) {
+            return scope.compareAndExchange(null, scopePath);
+        }
+    }
+
+    static final class AwaitAll<T> extends OneScope<T, Void> {
         @Override
         public Void result() {
             return null;
@@ -19,7 +50,7 @@ final class Joiners {
     }
 
     /** Both all-successful joiners; {@code collect} keeps the subtasks for the result. */
-    static final class AllSuccessful<T, R> implements Joiner<T, R> {
+    static final class AllSuccessful<T, R> extends OneScope<T, R> {
         private final boolean collect;
         private final ConcurrentLinkedQueue<Subtask<T>> forked = new ConcurrentLinkedQueue<>();
         private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
@@ -31,6 +62,7 @@ final class Joiners {
         @Override
         @SuppressWarnings("unchecked")
         public boolean onFork(Subtask<? extends T> subtask) {
+            checkForked(subtask);
             if (collect) {
                 forked.add((Subtask<T>) subtask);
             }
@@ -39,6 +71,7 @@ final class Joiners {
 
         @Override
         public boolean onComplete(Subtask<? extends T> subtask) {
+            checkCompleted(subtask);
             if (subtask.state() == Subtask.State.FAILED) {
                 firstFailure.compareAndSet(null, subtask.exception());
                 return true;
@@ -66,12 +99,13 @@ final class Joiners {
         }
     }
 
-    static final class AnySuccessful<T> implements Joiner<T, T> {
+    static final class AnySuccessful<T> extends OneScope<T, T> {
         private final AtomicReference<Subtask<? extends T>> firstSuccess = new AtomicReference<>();
         private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
 
         @Override
         public boolean onComplete(Subtask<? extends T> subtask) {
+            checkCompleted(subtask);
             return switch (subtask.state()) {
                 case SUCCESS -> firstSuccess.compareAndSet(null, subtask);
                 case FAILED -> {
@@ -97,7 +131,7 @@ final class Joiners {
         }
     }
 
-    static final class AllUntil<T> implements Joiner<T, List<Subtask<T>>> {
+    static final class AllUntil<T> extends OneScope<T, List<Subtask<T>>> {
         private final Predicate<? super Subtask<? extends T>> isDone;
         private final ConcurrentLinkedQueue<Subtask<T>> forked = new ConcurrentLinkedQueue<>();
 
@@ -108,12 +142,14 @@ final class Joiners {
         @Override
         @SuppressWarnings("unchecked")
         public boolean onFork(Subtask<? extends T> subtask) {
+            checkForked(subtask);
             forked.add((Subtask<T>) subtask);
             return false;
         }
 
         @Override
         public boolean onComplete(Subtask<? extends T> subtask) {
+            checkCompleted(subtask);
             return isDone.test(subtask);
         }
 

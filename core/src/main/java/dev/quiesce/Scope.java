@@ -56,7 +56,12 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
         return ScopeImpl.open(Joiner.awaitAllSuccessfulOrThrow(), ScopeConfig.defaults());
     }
 
-    /** Opens a scope with the given joiner and the default configuration, owned by the current thread. */
+    /**
+     * Opens a scope with the given joiner and the default configuration, owned by the current thread.
+     *
+     * @throws IllegalStateException if {@code joiner} is a built-in joiner that another scope was opened
+     *     with: create a new joiner for each scope
+     */
     static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner) {
         return ScopeImpl.open(joiner, ScopeConfig.defaults());
     }
@@ -64,6 +69,9 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
     /**
      * Opens a scope with the given joiner and the configuration that {@code configure} makes from the
      * defaults, owned by the current thread.
+     *
+     * @throws IllegalStateException if {@code joiner} is a built-in joiner that another scope was opened
+     *     with: create a new joiner for each scope
      */
     static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner, UnaryOperator<ScopeConfig> configure) {
         Objects.requireNonNull(configure, "configure must not be null; use open(joiner) for the defaults");
@@ -118,12 +126,16 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
     }
 
     /**
-     * Starts {@code task} in a new thread of this scope and returns its subtask. If the scope is already
-     * cancelled the task never runs and the subtask is {@link Subtask.State#CANCELLED}.
+     * Starts {@code task} in a new thread of this scope and returns its subtask. First the joiner's
+     * {@link Joiner#onFork onFork} is called (what it throws comes out of this method, and no thread is
+     * created). If the scope is then cancelled (before, or by {@code onFork}) no thread is created, the
+     * task never runs and the subtask is {@link Subtask.State#CANCELLED}. Otherwise a thread is created
+     * with the scope's thread factory and started.
      *
      * @throws IllegalStateException if the scope is closed, or {@code join()} has already been called by
      *     the owner
      * @throws WrongThreadException if the current thread is neither the owner nor inside the scope
+     * @throws java.util.concurrent.RejectedExecutionException if the thread factory returned {@code null}
      */
     <U extends T> Subtask<U> fork(Callable<? extends U> task);
 
@@ -155,9 +167,12 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      * owner during the wait does not shorten it; the interrupt status is restored before returning.
      * Idempotent.
      *
+     * @throws IllegalStateException if the owner forked subtasks and did not call {@code join()}, as the
+     *     JDK's {@code StructuredTaskScope} does; thrown after the scope was cancelled and waited for as usual
      * @throws WrongThreadException if the current thread is not the owner
      * @throws StructureViolationException if a scope this thread opened inside this one is still open;
-     *     those inner scopes are closed first, then this one, then the exception is thrown
+     *     those inner scopes are closed first, then this one, then the exception is thrown (with the
+     *     missing {@code join()}, if any, suppressed)
      */
     @Override
     void close();

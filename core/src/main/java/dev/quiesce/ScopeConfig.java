@@ -1,5 +1,6 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.Timers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -59,7 +60,9 @@ public final class ScopeConfig {
     /**
      * Cancels the scope with {@link CancelReason.Deadline} once {@code timeout} has elapsed after it was
      * opened. Replaces any deadline set before. The effective deadline is the earlier of this one and
-     * the parent's effective deadline.
+     * the parent's effective deadline. Any positive duration is accepted: one too long to pass while the
+     * JVM runs (such as {@code Duration.ofSeconds(Long.MAX_VALUE)}, what {@link Scope#remaining()} returns
+     * for a scope without a deadline) saturates instead of overflowing.
      */
     public ScopeConfig withTimeout(Duration timeout) {
         requirePositive(timeout, "timeout");
@@ -68,7 +71,8 @@ public final class ScopeConfig {
 
     /**
      * Cancels the scope with {@link CancelReason.Deadline} at {@code deadline} (wall clock). Replaces any
-     * timeout set before. A deadline already in the past cancels the scope as soon as it opens.
+     * timeout set before. A deadline already in the past cancels the scope as soon as it opens; any
+     * instant is accepted, {@link Instant#MAX} included (it saturates instead of overflowing).
      */
     public ScopeConfig withDeadline(Instant deadline) {
         Objects.requireNonNull(deadline, "deadline must not be null; omit withDeadline for no deadline");
@@ -120,6 +124,25 @@ public final class ScopeConfig {
         return closeTimeout;
     }
 
+    /**
+     * Two configurations are equal when they have the same name, timeout, deadline, close timeout and the
+     * same thread factory instance (factories are compared by identity unless they define equality).
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ScopeConfig c
+                && Objects.equals(name, c.name)
+                && Objects.equals(timeout, c.timeout)
+                && Objects.equals(deadline, c.deadline)
+                && Objects.equals(threadFactory, c.threadFactory)
+                && closeTimeout.equals(c.closeTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, timeout, deadline, threadFactory, closeTimeout);
+    }
+
     @Override
     public String toString() {
         return "ScopeConfig[name=" + name + ", timeout=" + timeout + ", deadline=" + deadline
@@ -129,7 +152,7 @@ public final class ScopeConfig {
     static void requirePositive(Duration d, String what) {
         Objects.requireNonNull(d, what + " must not be null");
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d + " (" + d.toMillis() + " ms)"
+            throw new IllegalArgumentException(what + " must be positive, was " + Timers.describe(d)
                     + "; pass e.g. Duration.ofSeconds(5)");
         }
     }

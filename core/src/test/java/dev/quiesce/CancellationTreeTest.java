@@ -401,22 +401,23 @@ class CancellationTreeTest {
         var threadsSeen = new CopyOnWriteArrayList<Thread>();
         var started = new CountDownLatch(10);
         var ended = new java.util.concurrent.atomic.AtomicInteger();
-        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg())) {
-            for (int i = 0; i < 10; i++) {
-                scope.fork(() -> {
-                    threadsSeen.add(Thread.currentThread());
-                    started.countDown();
-                    try {
-                        sleepForever();
-                    } finally {
-                        ended.incrementAndGet();
-                    }
-                    return null;
-                });
-            }
-            started.await();
-            // no join: close() cancels and waits
+        var scope = Scope.open(Joiner.awaitAll(), threads.cfg());
+        for (int i = 0; i < 10; i++) {
+            scope.fork(() -> {
+                threadsSeen.add(Thread.currentThread());
+                started.countDown();
+                try {
+                    sleepForever();
+                } finally {
+                    ended.incrementAndGet();
+                }
+                return null;
+            });
         }
+        started.await();
+        // no join: close() cancels and waits, then says that the owner did not join
+        assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("owner did not join");
         assertThat(ended).hasValue(10); // every task's code finished before close() returned
         for (Thread t : threadsSeen) {
             t.join(); // and each thread terminates (bounded by the test timeout)
@@ -428,16 +429,15 @@ class CancellationTreeTest {
     @EnumSource(Threads.class)
     void closeWithoutJoin_cancelsWithReasonClosed(Threads threads) throws Exception {
         var started = new CountDownLatch(1);
-        Scope<Object, Void> scope;
-        try (var s = Scope.open(Joiner.awaitAll(), threads.named("unjoined"))) {
-            scope = s;
-            s.fork(() -> {
-                started.countDown();
-                sleepForever();
-                return null;
-            });
-            started.await();
-        }
+        var scope = Scope.open(Joiner.awaitAll(), threads.named("unjoined"));
+        scope.fork(() -> {
+            started.countDown();
+            sleepForever();
+            return null;
+        });
+        started.await();
+        assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("owner did not join");
         assertThat(scope.cancelReason()).containsInstanceOf(CancelReason.Closed.class);
         assertThat(List.of(scope.cancelReason().orElseThrow().describe())).allMatch(d -> d.contains("/unjoined"));
     }

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,32 +20,58 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DeadlineTest {
 
+    /**
+     * Runs {@code attempt} with a timeout of {@code first}, then twice as long, and so on, until it reports
+     * that its tasks started before the deadline (on a loaded machine the deadline may pass before a task
+     * starts, and then the task never runs); fails if they never did with up to 10 s. So every assertion
+     * about what a running task sees runs, on every machine.
+     */
+    private static void withATimeoutLongEnough(Duration first, TimeoutAttempt attempt) throws Exception {
+        for (Duration t = first; t.compareTo(Duration.ofSeconds(10)) <= 0; t = t.multipliedBy(2)) {
+            if (attempt.tasksStartedInTime(t)) {
+                return;
+            }
+        }
+        throw new AssertionError("the tasks did not start before a deadline of up to 10 s");
+    }
+
+    @FunctionalInterface
+    private interface TimeoutAttempt {
+        /** Runs the scenario with {@code timeout}; returns whether its tasks started before the deadline. */
+        boolean tasksStartedInTime(Duration timeout) throws Exception;
+    }
+
     @ParameterizedTest
     @EnumSource(Threads.class)
     void expiry_cancelsWithReasonDeadline_andJoinThrows(Threads threads) throws Exception {
-        var seenByTask = new AtomicReference<CancelReason>();
-        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("slow")
-                .withTimeout(Duration.ofMillis(50))))) {
-            Subtask<Object> task = scope.fork(() -> {
-                try {
-                    sleepForever();
-                } catch (InterruptedException e) {
-                    seenByTask.set(Scope.current().cancelReason().orElseThrow());
-                    throw e;
-                }
-                return null;
-            });
-            assertThatThrownBy(scope::join).isInstanceOfSatisfying(DeadlineExceededException.class, e -> {
-                assertThat(e.reason()).isInstanceOf(CancelReason.Deadline.class);
-                assertThat(((CancelReason.Deadline) e.reason()).scopePath()).isEqualTo("/slow");
-            });
-            assertThat(scope.remaining()).isEqualTo(Duration.ZERO);
-            assertThat(task.state()).isEqualTo(Subtask.State.CANCELLED);
-        }
-        // on a loaded machine the deadline may pass before the task starts; then it never runs
-        if (seenByTask.get() != null) {
+        withATimeoutLongEnough(Duration.ofMillis(50), timeout -> {
+            var started = new AtomicBoolean();
+            var seenByTask = new AtomicReference<CancelReason>();
+            try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("slow").withTimeout(timeout)))) {
+                Subtask<Object> task = scope.fork(() -> {
+                    started.set(true); // the task runs only if it starts before the deadline
+                    try {
+                        sleepForever();
+                    } catch (InterruptedException e) {
+                        seenByTask.set(Scope.current().cancelReason().orElseThrow());
+                        throw e;
+                    }
+                    return null;
+                });
+                assertThatThrownBy(scope::join).isInstanceOfSatisfying(DeadlineExceededException.class, e -> {
+                    assertThat(e.reason()).isInstanceOf(CancelReason.Deadline.class);
+                    assertThat(((CancelReason.Deadline) e.reason()).scopePath()).isEqualTo("/slow");
+                });
+                assertThat(scope.remaining()).isEqualTo(Duration.ZERO);
+                assertThat(task.state()).isEqualTo(Subtask.State.CANCELLED);
+            }
+            if (!started.get()) {
+                assertThat(seenByTask.get()).isNull();
+                return false;
+            }
             assertThat(seenByTask.get()).isInstanceOf(CancelReason.Deadline.class);
-        }
+            return true;
+        });
     }
 
     @ParameterizedTest
@@ -63,36 +92,39 @@ class DeadlineTest {
     @ParameterizedTest
     @EnumSource(Threads.class)
     void theEarliestDeadlineInTheChainWins(Threads threads) throws Exception {
-        // Three levels opened by one thread (nested scopes), so that the set-up never races the deadline.
-        try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("root")
-                .withTimeout(Duration.ofMillis(100))))) {
-            Instant rootDeadline = root.deadline().orElseThrow();
-            // asks for an hour, gets what is left of the parent's 100 ms
-            try (var child = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("child")
-                    .withTimeout(Duration.ofHours(1))))) {
-                assertThat(child.deadline()).contains(rootDeadline);
-                assertThat(child.remaining()).isLessThanOrEqualTo(Duration.ofMillis(100));
-                try (var grandchild = Scope.open(Joiner.awaitAll(), threads.named("grandchild"))) {
-                    assertThat(grandchild.deadline()).contains(rootDeadline);
-                    var remaining = new AtomicReference<Duration>();
-                    grandchild.fork(() -> {
-                        remaining.set(Scope.current().remaining());
-                        sleepForever();
-                        return null;
-                    });
-                    assertThatThrownBy(grandchild::join).isInstanceOf(DeadlineExceededException.class);
-                    assertThat(grandchild.cancelReason().orElseThrow().root())
-                            .isInstanceOfSatisfying(CancelReason.Deadline.class,
-                                    d -> assertThat(d.scopePath()).isEqualTo("/root"));
-                    if (remaining.get() != null) { // the leaf ran before the deadline cancelled it
-                        assertThat(remaining.get()).isLessThanOrEqualTo(Duration.ofMillis(100));
+        withATimeoutLongEnough(Duration.ofMillis(100), timeout -> {
+            var remaining = new AtomicReference<Duration>();
+            // Three levels opened by one thread (nested scopes), so that the set-up never races the deadline.
+            try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("root").withTimeout(timeout)))) {
+                Instant rootDeadline = root.deadline().orElseThrow();
+                // asks for an hour, gets what is left of the parent's timeout
+                try (var child = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("child")
+                        .withTimeout(Duration.ofHours(1))))) {
+                    assertThat(child.deadline()).contains(rootDeadline);
+                    assertThat(child.remaining()).isLessThanOrEqualTo(timeout);
+                    try (var grandchild = Scope.open(Joiner.awaitAll(), threads.named("grandchild"))) {
+                        assertThat(grandchild.deadline()).contains(rootDeadline);
+                        grandchild.fork(() -> {
+                            remaining.set(Scope.current().remaining()); // only if it starts before the deadline
+                            sleepForever();
+                            return null;
+                        });
+                        assertThatThrownBy(grandchild::join).isInstanceOf(DeadlineExceededException.class);
+                        assertThat(grandchild.cancelReason().orElseThrow().root())
+                                .isInstanceOfSatisfying(CancelReason.Deadline.class,
+                                        d -> assertThat(d.scopePath()).isEqualTo("/root"));
                     }
+                    assertThatThrownBy(child::join).isInstanceOf(DeadlineExceededException.class);
                 }
-                assertThatThrownBy(child::join).isInstanceOf(DeadlineExceededException.class);
+                assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
+                assertThat(root.cancelReason()).containsInstanceOf(CancelReason.Deadline.class);
             }
-            assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
-            assertThat(root.cancelReason()).containsInstanceOf(CancelReason.Deadline.class);
-        }
+            if (remaining.get() == null) {
+                return false;
+            }
+            assertThat(remaining.get()).isLessThanOrEqualTo(timeout);
+            return true;
+        });
     }
 
     @ParameterizedTest
@@ -156,37 +188,46 @@ class DeadlineTest {
     void aChildThatNoticesAnInheritedDeadlineFirst_isCancelledForTheDeadline_notByClose(Threads threads)
             throws Exception {
         for (int i = 0; i < 30; i++) {
-            var leafSaw = new AtomicReference<CancelReason>();
-            var childOutcome = new AtomicReference<Throwable>();
-            try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("batch")
-                    .withTimeout(Duration.ofMillis(20))))) {
-                root.fork(() -> {
-                    try (var child = Scope.open(Joiner.awaitAll(), threads.named("step"))) {
-                        child.fork(() -> {
+            int run = i;
+            withATimeoutLongEnough(Duration.ofMillis(20), timeout -> {
+                var leafSaw = new AtomicReference<CancelReason>();
+                var childOutcome = new AtomicReference<Object>();
+                var childReason = new AtomicReference<CancelReason>();
+                try (var root = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withName("batch")
+                        .withTimeout(timeout)))) {
+                    root.fork(() -> {
+                        try (var child = Scope.open(Joiner.awaitAll(), threads.named("step"))) {
+                            child.fork(() -> {
+                                try {
+                                    sleepForever();
+                                } catch (InterruptedException e) {
+                                    leafSaw.set(Scope.current().cancelReason().orElseThrow());
+                                    throw e;
+                                }
+                                return null;
+                            });
                             try {
-                                sleepForever();
-                            } catch (InterruptedException e) {
-                                leafSaw.set(Scope.current().cancelReason().orElseThrow());
-                                throw e;
+                                child.join();
+                                childOutcome.set("join() returned normally");
+                            } catch (Exception e) { // the owner, a task of the root, may be interrupted in join
+                                childOutcome.set(e);
                             }
-                            return null;
-                        });
-                        try {
-                            child.join();
-                        } catch (RuntimeException e) {
-                            childOutcome.set(e);
+                            childReason.set(child.cancelReason().orElse(null));
                         }
-                    }
-                    return null;
-                });
-                assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
-            }
-            if (leafSaw.get() != null) { // the leaf ran before the deadline
-                assertThat(leafSaw.get().root()).as("run %d", i).isInstanceOf(CancelReason.Deadline.class);
-            }
-            if (childOutcome.get() != null) {
-                assertThat(childOutcome.get()).as("run %d", i).isInstanceOf(DeadlineExceededException.class);
-            }
+                        return null;
+                    });
+                    assertThatThrownBy(root::join).isInstanceOf(DeadlineExceededException.class);
+                }
+                if (leafSaw.get() == null) { // the leaf, or the task that opens its scope, started too late
+                    return false;
+                }
+                assertThat(leafSaw.get().root()).as("run %d", run).isInstanceOf(CancelReason.Deadline.class);
+                assertThat(childOutcome.get()).as("run %d", run)
+                        .isInstanceOfAny(DeadlineExceededException.class, InterruptedException.class);
+                assertThat(childReason.get()).as("run %d", run).isNotNull()
+                        .extracting(CancelReason::root).isInstanceOf(CancelReason.Deadline.class);
+                return true;
+            });
         }
     }
 
@@ -201,5 +242,54 @@ class DeadlineTest {
         }
         assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) scope).deadlineTimerPending()).isFalse();
         assertThat(scope.isCancelled()).isFalse();
+    }
+
+    /**
+     * Regression: these threw ArithmeticException or DateTimeException from inside the library. A timeout
+     * or deadline too far away to pass while the JVM runs saturates; the scope works as without one.
+     */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void hugeTimeoutsAndDeadlines_saturateInsteadOfOverflowing(Threads threads) throws Exception {
+        List<UnaryOperator<ScopeConfig>> huge = List.of(
+                c -> c.withTimeout(Duration.ofSeconds(Long.MAX_VALUE)),
+                c -> c.withTimeout(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)),
+                c -> c.withTimeout(Duration.ofDays(365L * 1000)),
+                c -> c.withDeadline(Instant.MAX),
+                c -> c.withCloseTimeout(Duration.ofSeconds(Long.MAX_VALUE)),
+                c -> c.withTimeout(Duration.ofSeconds(Long.MAX_VALUE)).withCloseTimeout(Duration.ofSeconds(Long.MAX_VALUE)));
+        for (UnaryOperator<ScopeConfig> cfg : huge) {
+            try (var scope = Scope.open(Joiner.<Duration>allSuccessfulOrThrow(), threads.cfg(cfg))) {
+                assertThat(scope.remaining()).isPositive();
+                Subtask<Duration> seen = scope.fork(() -> Scope.current().remaining());
+                scope.join();
+                assertThat(seen.get()).isPositive();
+                assertThat(scope.isCancelled()).isFalse();
+            }
+        }
+    }
+
+    /** Regression: the library's own "no deadline" value, passed back to it, overflowed. */
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void theRemainingTimeOfAScopeWithoutDeadline_isAValidTimeout(Threads threads) throws Exception {
+        try (var outer = Scope.open(Joiner.awaitAll(), threads.named("outer"))) {
+            try (var inner = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withTimeout(outer.remaining())))) {
+                assertThat(inner.remaining()).isPositive();
+                inner.fork(() -> "ok");
+                inner.join();
+                assertThat(inner.isCancelled()).isFalse();
+            }
+            outer.join();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aDeadlineOfInstantMin_cancelsAtOpen(Threads threads) throws Exception {
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withDeadline(Instant.MIN)))) {
+            assertThat(scope.cancelReason()).containsInstanceOf(CancelReason.Deadline.class);
+            assertThatThrownBy(scope::join).isInstanceOf(DeadlineExceededException.class);
+        }
     }
 }

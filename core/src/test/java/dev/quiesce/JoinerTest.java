@@ -261,4 +261,63 @@ class JoinerTest {
             assertThatThrownBy(scope::join).isInstanceOf(FailedException.class).hasCauseInstanceOf(IOException.class);
         }
     }
+
+    /** Every built-in joiner, fresh, and one that only has the default methods. */
+    static List<Joiner<Object, ?>> everyJoiner() {
+        return List.of(Joiner.awaitAll(), Joiner.awaitAllSuccessfulOrThrow(), Joiner.allSuccessfulOrThrow(),
+                Joiner.anySuccessfulResultOrThrow(), Joiner.allUntil(s -> false), () -> null);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void everyJoiner_checksItsArgument(Threads threads) throws Exception {
+        var release = new CountDownLatch(1);
+        try (var scope = Scope.open(Joiner.awaitAll(), threads.cfg())) {
+            Subtask<Object> running = scope.fork(() -> {
+                release.await();
+                return "late";
+            });
+            Subtask<Object> done = scope.fork(() -> "done");
+            Threads.awaitTrue(() -> done.state() == Subtask.State.SUCCESS);
+            for (Joiner<Object, ?> j : everyJoiner()) {
+                assertThatThrownBy(() -> j.onFork(null)).as("%s.onFork(null)", j).isInstanceOf(NullPointerException.class);
+                assertThatThrownBy(() -> j.onComplete(null)).as("%s.onComplete(null)", j)
+                        .isInstanceOf(NullPointerException.class);
+                assertThatThrownBy(() -> j.onFork(done)).as("%s.onFork(completed)", j)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UNAVAILABLE");
+                assertThatThrownBy(() -> j.onComplete(running)).as("%s.onComplete(unavailable)", j)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has not completed");
+            }
+            release.countDown();
+            scope.join();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aBuiltInJoinerReusedForASecondScope_isRefusedAtOpen(Threads threads) throws Exception {
+        for (Joiner<Object, ?> j : everyJoiner().subList(0, 5)) {
+            try (var first = Scope.open(j, threads.named("first"))) {
+                first.fork(() -> 1);
+                first.join();
+            }
+            assertThatThrownBy(() -> Scope.open(j, threads.named("second"))).as("%s", j)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already belongs to scope /first")
+                    .hasMessageContaining("create a new joiner for each scope");
+            assertThat(Scope.find()).as("nothing half-opened").isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Threads.class)
+    void aBuiltInJoinerSharedByTwoOpenScopes_isRefused(Threads threads) throws Exception {
+        Joiner<Object, List<Subtask<Object>>> shared = Joiner.allSuccessfulOrThrow();
+        try (var first = Scope.open(shared, threads.named("a"))) {
+            assertThatThrownBy(() -> Scope.open(shared, threads.named("b")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("create a new joiner");
+            first.fork(() -> 1);
+            assertThat(first.join()).hasSize(1); // the first scope's result is not mixed with another's
+        }
+    }
 }

@@ -146,15 +146,6 @@ class MisuseTest {
     }
 
     @Test
-    void aThreadFactoryThatReturnsNull_isReported() throws Exception {
-        try (var scope = Scope.open(Joiner.awaitAll(), c -> c.withThreadFactory(r -> null))) {
-            assertThatThrownBy(() -> scope.fork(() -> 1)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("returned null");
-            scope.join();
-        }
-    }
-
-    @Test
     void currentOutsideAnyScope_saysWhatToDo() {
         assertThatThrownBy(Scope::current).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Scope.find()");

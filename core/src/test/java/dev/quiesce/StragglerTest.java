@@ -54,6 +54,8 @@ class StragglerTest {
                 assertThat(st.virtual()).isEqualTo(threads == Threads.VIRTUAL);
                 assertThat(st.describe()).contains("/stubborn").contains("ignoreInterruptsUntil");
             });
+            // join() gave up on it, then close() found it still running: logged once, not by both
+            assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) scope).stragglersLogged()).isEqualTo(1);
         } finally {
             stop.set(true);
             interrupted.countDown();
@@ -65,15 +67,14 @@ class StragglerTest {
     void closeWithoutJoin_alsoBoundsTheWait(Threads threads) throws Exception {
         var stop = new AtomicBoolean();
         var started = new CountDownLatch(1);
-        Scope<Object, Void> scope;
-        try (var s = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withCloseTimeout(Duration.ofMillis(50))))) {
-            scope = s;
-            s.fork(() -> {
-                started.countDown();
-                ignoreInterruptsUntil(stop, new CountDownLatch(1));
-            });
-            started.await();
-        }
+        var scope = Scope.open(Joiner.awaitAll(), threads.cfg(c -> c.withCloseTimeout(Duration.ofMillis(50))));
+        scope.fork(() -> {
+            started.countDown();
+            ignoreInterruptsUntil(stop, new CountDownLatch(1));
+        });
+        started.await();
+        assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("owner did not join");
         stop.set(true);
         assertThat(scope.stragglers()).hasSize(1);
         assertThat(scope.cancelReason()).containsInstanceOf(CancelReason.Closed.class);
@@ -85,27 +86,28 @@ class StragglerTest {
         var release = new CountDownLatch(1);
         var started = new CountDownLatch(1);
         var taskDone = new AtomicBoolean();
-        try (var s = Scope.open(Joiner.awaitAll(), threads.cfg())) {
-            s.fork(() -> {
-                started.countDown();
-                for (;;) {
-                    try {
-                        release.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        // keep waiting: cleanup takes as long as it takes
-                    }
+        var s = Scope.open(Joiner.awaitAll(), threads.cfg());
+        s.fork(() -> {
+            started.countDown();
+            for (;;) {
+                try {
+                    release.await();
+                    break;
+                } catch (InterruptedException e) {
+                    // keep waiting: cleanup takes as long as it takes
                 }
-                taskDone.set(true);
-            });
-            started.await();
-            // interrupt ourselves (the owner), then let the task finish from another thread
-            Thread.ofPlatform().start(() -> {
-                Threads.awaitTrue(() -> s.isCancelled());
-                release.countDown();
-            });
-            Thread.currentThread().interrupt();
-        } // close: cancels, waits for the task despite the interrupt
+            }
+            taskDone.set(true);
+        });
+        started.await();
+        // interrupt ourselves (the owner), then let the task finish from another thread
+        Thread.ofPlatform().start(() -> {
+            Threads.awaitTrue(() -> s.isCancelled());
+            release.countDown();
+        });
+        Thread.currentThread().interrupt();
+        // close without join: cancels, waits for the task despite the interrupt, then reports the missing join
+        assertThatThrownBy(s::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("owner did not join");
         assertThat(taskDone).isTrue();
         assertThat(Thread.interrupted()).isTrue(); // restored, and cleared here
     }

@@ -67,20 +67,48 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private static final long NO_DEADLINE = Long.MAX_VALUE;
     private static final Duration UNBOUNDED = Duration.ofSeconds(Long.MAX_VALUE);
 
+    private static final java.util.function.BooleanSupplier NEVER = () -> false; // linked once, not on first cancel
     private static final ThreadLocal<ScopeImpl<?, ?>> OWNED = new ThreadLocal<>();
     private static final Set<ScopeImpl<?, ?>> ROOTS = ConcurrentHashMap.newKeySet();
     private static final AtomicLong ROOT_SEQ = new AtomicLong();
 
     private static final VarHandle REASON;
+    private static final VarHandle JOINER_REASON;
     private static final VarHandle STATE;
 
     static {
         try {
             var lookup = MethodHandles.lookup();
             REASON = lookup.findVarHandle(ScopeImpl.class, "reason", CancelReason.class);
+            JOINER_REASON = lookup.findVarHandle(ScopeImpl.class, "joinerReason", CancelReason.class);
             STATE = lookup.findVarHandle(ScopeImpl.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
+        }
+        warmUpCancelPath();
+    }
+
+    /**
+     * Loads and initialises now, with the first scope, what the first cancellation of the JVM would
+     * otherwise load on the cancel path: above all the JFR event class (measured: about 140 ms of class
+     * loading on the first cancel), then the reasons and exceptions a cancelled join() reports. A plain
+     * scope's first cancel then costs what a later one does, as after the shutdown's preload.
+     */
+    private static void warmUpCancelPath() {
+        CancelEvent.warmUp();
+        // the iterators cancel() walks children and callbacks with, and a cancelled join() its failures with
+        if (ConcurrentHashMap.newKeySet().iterator().hasNext() || new ConcurrentLinkedQueue<>().iterator().hasNext()) {
+            throw new AssertionError("a new collection is not empty");
+        }
+        for (Class<?> c : new Class<?>[] {CancelReason.Explicit.class, CancelReason.Closed.class,
+                CancelReason.ParentCancelled.class, CancelReason.Deadline.class, CancelReason.SubtaskFailed.class,
+                CancelReason.Completed.class, CancelReason.OwnerInterrupted.class, CancelledException.class,
+                DeadlineExceededException.class, FailedException.class, Subtask.State.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
     }
 
@@ -107,13 +135,15 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
 
     private volatile int state;
     private volatile CancelReason reason;
-    private volatile boolean joinerCancelled;
+    private volatile CancelReason joinerReason; // the reason the joiner cancels with, claimed by CAS
+    private boolean ownerForked; // the owner forked (and so must join); owner thread only
     private volatile boolean stopRequested;
     private volatile long cancelNanos;
     private volatile boolean subtreeMarked; // cancelled, and so are the children it had then
     private volatile Thread waiter;
     private volatile ScheduledFuture<?> deadlineTimer;
     private volatile List<Straggler> stragglers = List.of();
+    private int stragglersLogged; // owner thread only
 
     private ScopeImpl(
             ScopeImpl<?, ?> parent,
@@ -155,16 +185,28 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         String name = cfg.name().orElseGet(() -> "scope-"
                 + (parent == null ? ROOT_SEQ.incrementAndGet() : parent.childSeq.incrementAndGet()));
 
+        if (joiner instanceof OneScopeJoiner one) {
+            String newPath = (parent == null ? "" : parent.path) + "/" + name;
+            String taken = one.claim(newPath);
+            if (taken != null) {
+                throw new IllegalStateException("the joiner passed to open scope " + newPath
+                        + " already belongs to scope " + taken + ": a joiner keeps the state of one scope, so "
+                        + "create a new joiner for each scope (e.g. call Joiner.awaitAll() again)");
+            }
+        }
+
         long now = System.nanoTime();
         long ownDeadline = NO_DEADLINE;
         Instant ownInstant = null;
+        // Every delay is clamped to Timers.MAX_DELAY_NANOS (about 146 years), so that no duration or instant
+        // overflows here and deadline arithmetic in System.nanoTime() terms stays meaningful.
         if (cfg.timeout().isPresent()) {
             Duration t = cfg.timeout().get();
-            ownDeadline = saturatedAdd(now, Timers.saturatedNanos(t));
-            ownInstant = Instant.now().plus(t);
+            ownDeadline = saturatedAdd(now, Timers.delayNanos(t));
+            ownInstant = Timers.saturatedPlus(Instant.now(), t);
         } else if (cfg.deadline().isPresent()) {
             ownInstant = cfg.deadline().get();
-            ownDeadline = saturatedAdd(now, Timers.saturatedNanos(Duration.between(Instant.now(), ownInstant)));
+            ownDeadline = saturatedAdd(now, Timers.delayNanos(Duration.between(Instant.now(), ownInstant)));
         }
         long effective = ownDeadline;
         Instant effectiveInstant = ownInstant;
@@ -279,34 +321,41 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         int st = state;
         if (st >= CLOSING) {
-            throw new IllegalStateException("scope " + path + " is closed: fork before close(), or open a new scope");
+            throw closedForFork();
         }
         if (st == JOINED && me == owner && !anyThread) {
             throw new IllegalStateException("join() was already called on scope " + path
                     + ": fork every subtask before join(), or open a new scope for more work");
         }
         var subtask = new SubtaskImpl<U>(this, task);
+        // As the JDK's: the joiner hears of every fork, even into a cancelled scope, before any thread
+        // exists; whatever onFork throws comes out of fork() and nothing was started.
+        if (joiner.onFork(subtask)) {
+            cancelByJoiner(subtask);
+        }
+        boolean byOwner = me == owner && !anyThread;
+        if (reason != null) { // cancelled: no thread is created, the task never runs
+            return forkedUnstarted(subtask, byOwner);
+        }
         Thread thread = newThread(subtask);
         if (threadName != null && threadFactory == null) {
             thread.setName(path + "/" + threadName);
         }
         subtask.bind(thread);
-        boolean cancelScope;
-        try {
-            cancelScope = joiner.onFork(subtask);
-        } catch (Throwable t) {
-            recordFailure(t);
-            cancelScope = true;
-        }
-        if (cancelScope) {
-            cancelByJoiner(subtask);
-        }
+        // Counted and listed first, then state and reason read again, as the JDK's ThreadFlock does: close()
+        // writes its state and then reads the count, cancel() writes the reason and then walks the list, so
+        // either they see this subtask (close waits for it, cancel interrupts it) or this fork sees them.
         running.incrementAndGet();
         live.add(subtask);
-        if (reason != null) { // cancelled: the task must not run
+        if (state >= CLOSING) { // a fork from another thread raced close()
             subtask.cancelUnstarted();
             subtaskDone(subtask);
-            return subtask;
+            throw closedForFork();
+        }
+        if (reason != null) {
+            subtask.cancelUnstarted();
+            subtaskDone(subtask);
+            return forkedUnstarted(subtask, byOwner);
         }
         try {
             thread.start();
@@ -315,7 +364,22 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             subtaskDone(subtask);
             throw t;
         }
+        if (byOwner) {
+            ownerForked = true;
+        }
         return subtask;
+    }
+
+    private <U> Subtask<U> forkedUnstarted(SubtaskImpl<U> subtask, boolean byOwner) {
+        subtask.cancelUnstarted();
+        if (byOwner) {
+            ownerForked = true;
+        }
+        return subtask;
+    }
+
+    private IllegalStateException closedForFork() {
+        return new IllegalStateException("scope " + path + " is closed: fork before close(), or open a new scope");
     }
 
     private Thread newThread(Runnable r) {
@@ -324,8 +388,8 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         Thread t = threadFactory.newThread(r);
         if (t == null) {
-            throw new IllegalStateException("the thread factory of scope " + path
-                    + " returned null: it must return a new, unstarted thread for every call");
+            throw new java.util.concurrent.RejectedExecutionException("the thread factory of scope " + path
+                    + " returned null, which rejects the fork: it must return a new, unstarted thread for every call");
         }
         return t;
     }
@@ -345,24 +409,27 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         failures.add(t);
     }
 
+    /**
+     * Tells the joiner that {@code subtask} completed, on the subtask's thread. As the JDK's, whatever
+     * {@code onComplete} throws leaves the scope alone and propagates: the subtask's thread hands it to
+     * its uncaught-exception handler (see {@link SubtaskImpl#uncaughtException}) as it ends.
+     */
     void onSubtaskComplete(SubtaskImpl<?> subtask) {
         if (reason != null) {
             return;
         }
-        boolean cancelScope;
-        try {
-            @SuppressWarnings("unchecked")
-            Subtask<? extends T> s = (Subtask<? extends T>) subtask;
-            cancelScope = joiner.onComplete(s);
-        } catch (Throwable t) {
-            recordFailure(t);
-            cancelScope = true;
-        }
-        if (cancelScope) {
+        @SuppressWarnings("unchecked")
+        Subtask<? extends T> s = (Subtask<? extends T>) subtask;
+        if (joiner.onComplete(s)) {
             cancelByJoiner(subtask);
         }
     }
 
+    /**
+     * The joiner decided to cancel. The first such decision claims the reason it cancels with, and every
+     * later one cancels with that same reason object, so join() can tell by identity, without a window,
+     * whether the reason that won is the joiner's.
+     */
     private void cancelByJoiner(SubtaskImpl<?> subtask) {
         CancelReason r;
         if (subtask.state() == Subtask.State.FAILED) {
@@ -371,15 +438,10 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         } else {
             r = new CancelReason.Completed(path);
         }
-        joinerCancelled = true; // written before the reason is published; only read after it is
-        if (!cancel(r)) {
-            // someone else cancelled first; the joiner's decision still stands for join()'s outcome
-            // only if it was the joiner that won, so undo our mark
-            CancelReason won = reason;
-            if (!(won instanceof CancelReason.SubtaskFailed || won instanceof CancelReason.Completed)) {
-                joinerCancelled = false;
-            }
+        if (!JOINER_REASON.compareAndSet(this, null, r)) {
+            r = joinerReason;
         }
+        cancel(r);
     }
 
     void subtaskDone(SubtaskImpl<?> subtask) {
@@ -590,7 +652,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
 
     private R outcome() {
         CancelReason r = reason;
-        if (r == null || joinerCancelled) {
+        if (r == null || r == joinerReason) { // joinerReason is written before a reason it wins with
             try {
                 return joiner.result();
             } catch (Throwable t) {
@@ -637,7 +699,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (since == 0) {
             since = System.nanoTime();
         }
-        if (!parkUntilNoRunning(saturatedAdd(since, closeTimeoutNanos), () -> false)) {
+        if (!parkUntilNoRunning(saturatedAdd(since, closeTimeoutNanos), NEVER)) {
             recordStragglers();
         }
     }
@@ -651,8 +713,13 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
                 found.add(st);
             }
         });
+        List<Straggler> before = stragglers; // join() gave up already: close() logs only threads it did not
         stragglers = List.copyOf(found);
         for (Straggler s : found) {
+            if (before.stream().anyMatch(b -> b.threadId() == s.threadId())) {
+                continue;
+            }
+            stragglersLogged++;
             LOG.warn("scope {} abandons a thread that did not end within the close timeout of {} ms: {}",
                     path, Duration.ofNanos(closeTimeoutNanos).toMillis(), s.describe());
         }
@@ -669,6 +736,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     public boolean deadlineTimerPending() {
         ScheduledFuture<?> t = deadlineTimer;
         return t != null && !t.isDone();
+    }
+
+    /** How many stragglers this scope has logged (for tests: each is logged once). Owner thread only. */
+    public int stragglersLogged() {
+        return stragglersLogged;
     }
 
     /** Chunks of subtask slots linked now (for tests: a scope that forks forever must not grow). */
@@ -771,6 +843,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (state == CLOSED) {
             return;
         }
+        boolean forkedWithoutJoin = ownerForked && state == OPEN;
         StructureViolationException violation = null;
         SubtaskImpl<?> mySubtask = SubtaskImpl.current();
         ScopeImpl<?, ?> top = ownedTop(mySubtask);
@@ -787,8 +860,19 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             }
         }
         closeInternal();
+        // As the JDK's: closing cancelled and waited as usual, and then says that the owner skipped join().
+        IllegalStateException notJoined = forkedWithoutJoin
+                ? new IllegalStateException("owner did not join after forking: scope " + path + " was closed "
+                        + "without join() (what still ran was cancelled and waited for); call join() before close()")
+                : null;
         if (violation != null) {
+            if (notJoined != null) {
+                violation.addSuppressed(notJoined);
+            }
             throw violation;
+        }
+        if (notJoined != null) {
+            throw notJoined;
         }
     }
 

@@ -31,7 +31,7 @@ public final class ShieldRegion {
             subtask.enterShield();
         }
         boolean wasInterrupted = Thread.interrupted();
-        Instant deadline = Instant.now().plus(budget);
+        Instant deadline = Timers.saturatedPlus(Instant.now(), budget);
         var region = new ShieldRegion(me);
         ScheduledFuture<?> timer = Timers.schedule(region::expire, budget);
         try {
@@ -41,7 +41,7 @@ public final class ShieldRegion {
                 ScopeImpl<?, ?> scope = ScopeImpl.currentOrNull();
                 String where = scope == null ? "thread " + me.getName() : scope.path();
                 var dee = new DeadlineExceededException("shielded region in " + where
-                        + " did not finish within its budget of " + budget.toMillis() + " ms",
+                        + " did not finish within its budget of " + Timers.saturatedMillis(budget) + " ms",
                         new CancelReason.Deadline(where, deadline));
                 dee.initCause(e);
                 throw dee;
