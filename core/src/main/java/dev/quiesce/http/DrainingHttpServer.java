@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * var shutdown = Shutdown.builder().preDrainDelay(Duration.ofSeconds(5)).start();
  * var server = DrainingHttpServer.builder(shutdown)
- *         .port(8080)
+ *         .bind("0.0.0.0", 8080) // every interface: the kubelet and the load balancer must reach it
  *         .route("/work", exchange -> { ... })
  *         .start();
  * shutdown.markReady();
@@ -557,7 +557,7 @@ public final class DrainingHttpServer {
      */
     public static final class Builder {
         private final Shutdown shutdown;
-        private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+        private InetSocketAddress address; // no default: where to listen is a decision, see bind()
         private int backlog = 1024;
         private long maxRequestBody = 1 << 20;
         private Duration retryAfter = Duration.ofSeconds(1);
@@ -569,18 +569,35 @@ public final class DrainingHttpServer {
             this.shutdown = shutdown;
         }
 
-        /** Listens on {@code 127.0.0.1:port} (0 picks a free port). */
-        public Builder port(int port) {
+        /**
+         * Listens on {@code host:port}. The host decides who can connect: {@code "0.0.0.0"} accepts connections
+         * on every interface (what a container needs, so that the kubelet and the load balancer reach it);
+         * {@code "127.0.0.1"} accepts only connections from this machine. Port 0 picks a free port
+         * ({@link DrainingHttpServer#port()} tells which).
+         *
+         * @throws IllegalArgumentException if the port is not in 0..65535 or the host cannot be resolved
+         */
+        public Builder bind(String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("host is empty: use \"0.0.0.0\" for every interface or \"127.0.0.1\""
+                        + " for this machine only");
+            }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + port + " is not in 0..65535; use 0 for any free port");
             }
-            this.address = new InetSocketAddress("127.0.0.1", port);
-            return this;
+            return address(new InetSocketAddress(host, port));
         }
 
         /** Listens on {@code address} (e.g. {@code new InetSocketAddress(8080)} for every interface). */
         public Builder address(InetSocketAddress address) {
-            this.address = Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(address, "address");
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("cannot resolve host '" + address.getHostString() + "': use an IP"
+                        + " address (\"0.0.0.0\" for every interface, \"127.0.0.1\" for this machine only) or a name"
+                        + " this machine resolves");
+            }
+            this.address = address;
             return this;
         }
 
@@ -642,11 +659,17 @@ public final class DrainingHttpServer {
          * in-flight tracker) and starts accepting.
          *
          * @throws IOException if the address cannot be bound (e.g. {@code BindException: Address already in use})
-         * @throws IllegalStateException if the shutdown has already started
+         * @throws IllegalStateException if the shutdown has already started, or neither {@link #bind} nor
+         *         {@link #address} was called
          */
         public DrainingHttpServer start() throws IOException {
             if (shutdown.isShuttingDown()) {
                 throw new IllegalStateException("the shutdown has already started: start the server before it");
+            }
+            if (address == null) {
+                throw new IllegalStateException("no address to listen on: call bind(host, port) before start(), e.g."
+                        + " bind(\"0.0.0.0\", 8080) to accept connections from other machines (a kubelet, a load"
+                        + " balancer) or bind(\"127.0.0.1\", 0) for this machine only on a free port; or address(...)");
             }
             HttpServer server = HttpServer.create(address, backlog);
             var s = new DrainingHttpServer(shutdown, server, maxRequestBody, retryAfter);

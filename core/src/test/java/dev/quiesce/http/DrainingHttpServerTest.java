@@ -54,7 +54,7 @@ class DrainingHttpServerTest {
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
                 .platformBudget(Duration.ofMinutes(5)).preDrainDelay(Duration.ofMinutes(1))
                 .start();
-        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
                 .route("/where", ex -> {
                     byte[] b = (Thread.currentThread().getName() + " " + Scope.current().path() + " "
                             + (server(ex) == null)).getBytes(StandardCharsets.UTF_8);
@@ -105,7 +105,7 @@ class DrainingHttpServerTest {
         var handlerRunning = new CountDownLatch(1);
         var release = new CountDownLatch(1);
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
-        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
                 .route("/slow", ex -> {
                     handlerRunning.countDown();
                     try {
@@ -199,7 +199,7 @@ class DrainingHttpServerTest {
 
     /** A server with one route, {@code /ok}, that answers 200 with no body. */
     private static DrainingHttpServer okServer(Shutdown shutdown) throws IOException {
-        return DrainingHttpServer.builder(shutdown)
+        return DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
                 .route("/ok", ex -> {
                     ex.sendResponseHeaders(200, -1);
                     ex.close();
@@ -221,8 +221,12 @@ class DrainingHttpServerTest {
     void badConfiguration_isRefused() throws Exception {
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
         try {
-            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).port(70000))
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 70000))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 for any free port");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).bind(" ", 8080))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"0.0.0.0\" for every interface");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).bind("no-such-host.invalid", 8080))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot resolve host");
             assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("work", ex -> { }))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must start with '/'");
             assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("/a", ex -> { }).route("/a", ex -> { }))
@@ -231,7 +235,27 @@ class DrainingHttpServerTest {
             shutdown.initiate("over");
             shutdown.awaitTermination();
         }
-        assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).start())
+        assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0).start())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+    }
+
+    /** Regression: port(8080) bound 127.0.0.1 only, so a server configured as the README said was unreachable. */
+    @Test
+    void startWithoutAnAddress_isRefused_withAMessageThatSaysHowToChooseOne() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        try {
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("/a", ex -> { }).start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("call bind(host, port)")
+                    .hasMessageContaining("bind(\"0.0.0.0\", 8080)")
+                    .hasMessageContaining("bind(\"127.0.0.1\", 0)");
+            DrainingHttpServer everywhere = DrainingHttpServer.builder(shutdown).bind("0.0.0.0", 0).start();
+            assertThat(everywhere.address().getAddress().isAnyLocalAddress()).isTrue();
+            assertThat(get(URI.create("http://127.0.0.1:" + everywhere.port() + "/health/live")).statusCode())
+                    .isEqualTo(200);
+        } finally {
+            shutdown.initiate("over");
+            shutdown.awaitTermination();
+        }
     }
 }

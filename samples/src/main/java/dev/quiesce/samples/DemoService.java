@@ -202,7 +202,7 @@ final class DemoService {
         });
 
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
-                .address(new InetSocketAddress(s.host(), s.port()))
+                .bind(s.host(), s.port())
                 .route("/work", exchange -> work(exchange, pool, served))
                 .route("/state", exchange -> {
                     state.put("served", served.get());
