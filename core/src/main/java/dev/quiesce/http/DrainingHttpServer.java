@@ -120,6 +120,8 @@ public final class DrainingHttpServer {
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile ScopeImpl<Object, Void> scope;
+    private volatile boolean started;
+    private final java.util.concurrent.atomic.AtomicBoolean stoppedNow = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile int stopDelaySeconds;
     private volatile InetSocketAddress probe;
     /** Made at start, not in the stop phase: a lambda's first evaluation links a call site (ms on a cold JVM). */
@@ -158,12 +160,17 @@ public final class DrainingHttpServer {
 
     // ------------------------------------------------------------------ lifecycle
 
+    /**
+     * Starts serving. Each step that registers something comes after the steps that can fail before it, and a
+     * failure undoes what was done ({@link #abandonStart()}): a server that did not start holds no socket, no
+     * thread, and has no stop-accepting listener in the shutdown.
+     */
     private DrainingHttpServer start() {
         server.setExecutor(new ExchangeExecutor());
         shutdown.fork("http-server", this::serve);
         Uninterruptibles.await(scopeOpened);
-        shutdown.onStopAccepting("http", this::stopAccepting);
         server.start();
+        started = true;
         probe = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
         // One probe now: it loads and links the socket code stopAccepting() uses after SIGTERM (measured: several
         // ms of class loading on a cold JVM), and checks that the listener accepts.
@@ -171,8 +178,20 @@ public final class DrainingHttpServer {
             LOG.warn("HTTP server on {} did not accept a connection from {} right after it started", server.getAddress(),
                     probe);
         }
+        // last: it throws if the shutdown has gone past STOP_ACCEPTING meanwhile, and then the server is undone
+        shutdown.onStopAccepting("http", this::stopAccepting);
         LOG.info("HTTP server listening on {}", server.getAddress());
         return this;
+    }
+
+    /** Undoes a start that failed: stops the server (releasing its socket and threads) and ends its service. */
+    private void abandonStart() {
+        if (started) {
+            stopNow();
+        } else if (stoppedNow.compareAndSet(false, true)) {
+            closeUnstarted(server); // not started: stop(0) alone would leave the socket open
+        }
+        listenerClosed.countDown(); // ends the http-server service, if it was forked
     }
 
     /** The service that owns the exchanges' scope: it ends when the last exchange has ended. */
@@ -240,7 +259,9 @@ public final class DrainingHttpServer {
     /** Closes every connection now; used once the exchanges have drained or been cancelled. */
     private void stopNow() {
         listenerClosed.countDown();
-        server.stop(0);
+        if (stoppedNow.compareAndSet(false, true)) {
+            server.stop(0);
+        }
         stopped.countDown();
     }
 
@@ -629,17 +650,43 @@ public final class DrainingHttpServer {
             return this;
         }
 
-        /** Paths of the liveness and readiness endpoints (default {@code /health/live}, {@code /health/ready}). */
+        /**
+         * Paths of the liveness and readiness endpoints (default {@code /health/live}, {@code /health/ready}).
+         *
+         * @throws IllegalArgumentException if the two are the same, or a route is already registered on one
+         */
         public Builder healthPaths(String live, String ready) {
-            this.livePath = requirePath(live);
-            this.readyPath = requirePath(ready);
+            requirePath(live);
+            requirePath(ready);
+            if (live.equals(ready)) {
+                throw new IllegalArgumentException("the liveness and readiness endpoints need two paths, both were "
+                        + live + ": e.g. healthPaths(\"/health/live\", \"/health/ready\")");
+            }
+            for (String p : new String[] {live, ready}) {
+                if (routes.containsKey(p)) {
+                    throw new IllegalArgumentException("a route is already registered on " + p + ": choose health"
+                            + " paths that no route uses, or move that route");
+                }
+            }
+            this.livePath = live;
+            this.readyPath = ready;
             return this;
         }
 
-        /** Serves {@code handler} under {@code path} (a prefix, as in {@link HttpServer#createContext}). */
+        /**
+         * Serves {@code handler} under {@code path} (a prefix, as in {@link HttpServer#createContext}).
+         *
+         * @throws IllegalArgumentException if a route is already registered on {@code path}, or it is one of
+         *         the health endpoints' paths (see {@link #healthPaths})
+         */
         public Builder route(String path, HttpHandler handler) {
             requirePath(path);
             Objects.requireNonNull(handler, "handler");
+            if (path.equals(livePath) || path.equals(readyPath)) {
+                throw new IllegalArgumentException(path + " is the server's own " + (path.equals(livePath)
+                        ? "liveness" : "readiness") + " endpoint, which follows the shutdown: serve the handler under"
+                        + " another path, or move the health endpoints with healthPaths(live, ready)");
+            }
             if (routes.putIfAbsent(path, handler) != null) {
                 throw new IllegalArgumentException("a handler for " + path + " is already registered");
             }
@@ -671,18 +718,85 @@ public final class DrainingHttpServer {
                         + " bind(\"0.0.0.0\", 8080) to accept connections from other machines (a kubelet, a load"
                         + " balancer) or bind(\"127.0.0.1\", 0) for this machine only on a free port; or address(...)");
             }
-            HttpServer server = HttpServer.create(address, backlog);
+            HttpServer server = bind(address, backlog);
             var s = new DrainingHttpServer(shutdown, server, maxRequestBody, retryAfter);
-            server.createContext(livePath, s.new Health(false));
-            server.createContext(readyPath, s.new Health(true));
-            for (Map.Entry<String, HttpHandler> r : routes.entrySet()) {
-                server.createContext(r.getKey(), s.new Wrapper(r.getValue()));
+            try {
+                server.createContext(livePath, s.new Health(false));
+                server.createContext(readyPath, s.new Health(true));
+                for (Map.Entry<String, HttpHandler> r : routes.entrySet()) {
+                    server.createContext(r.getKey(), s.new Wrapper(r.getValue()));
+                }
+                if (!routes.containsKey("/")) {
+                    server.createContext("/", s.new Wrapper(ex -> sendJson(ex, 404, Map.of("error", "no route for "
+                            + ex.getRequestURI().getPath()), false)));
+                }
+                return s.start();
+            } catch (RuntimeException | Error e) {
+                s.abandonStart();
+                throw e;
             }
-            if (!routes.containsKey("/")) {
-                server.createContext("/", s.new Wrapper(ex -> sendJson(ex, 404, Map.of("error", "no route for "
-                        + ex.getRequestURI().getPath()), false)));
+        }
+
+        /**
+         * A server bound to {@code address}, not started. {@code HttpServer.create(address, backlog)} would leave
+         * its socket open when the bind fails (one file descriptor per failed start, never closed); this binds a
+         * server created unbound and, on failure, releases everything it holds.
+         */
+        private static HttpServer bind(InetSocketAddress address, int backlog) throws IOException {
+            HttpServer server = HttpServer.create();
+            try {
+                server.bind(address, backlog);
+                return server;
+            } catch (IOException e) {
+                closeUnstarted(server);
+                var failed = new java.net.BindException("cannot listen on " + describe(address) + ": " + advice(e));
+                failed.initCause(e);
+                throw failed;
             }
-            return s.start();
+        }
+
+        private static String describe(InetSocketAddress a) {
+            String host = a.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        }
+
+        /** What went wrong, and what to do about it. */
+        private static String advice(IOException e) {
+            String m = String.valueOf(e.getMessage());
+            String lower = m.toLowerCase(java.util.Locale.ROOT);
+            if (lower.contains("already in use")) {
+                return "address already in use; pick another port or stop the process that holds it";
+            }
+            if (lower.contains("cannot assign requested address")) {
+                return "this machine has no such address; bind to one of its addresses, \"0.0.0.0\" for every"
+                        + " interface or \"127.0.0.1\" for this machine only";
+            }
+            if (lower.contains("permission denied") || lower.contains("access denied")) {
+                return "permission denied; ports below 1024 need privileges: use a port above 1023";
+            }
+            return m;
+        }
+    }
+
+    /**
+     * Releases a server that was never started. A server the JDK created holds a selector and, once closed, a
+     * listening channel whose close completes only in the dispatcher thread (the channel is registered with
+     * the selector): {@code stop} alone leaves both open. So it is started on a free loopback port, if it is
+     * not bound yet, and stopped at once; the dispatcher then closes them. Never throws.
+     */
+    static void closeUnstarted(HttpServer server) {
+        try {
+            if (server.getAddress() == null) {
+                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            }
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not start the server to release it; it may keep a socket open", e);
+        }
+        try {
+            server.stop(0);
+        } catch (RuntimeException e) {
+            LOG.debug("could not stop a server that did not start", e);
         }
     }
 }

@@ -258,4 +258,77 @@ class DrainingHttpServerTest {
             shutdown.awaitTermination();
         }
     }
+
+    // ------------------------------------------------------------------ issue 11 regressions
+
+    /** Regression: a route on a health path failed in the JDK with "cannot add context to list". */
+    @Test
+    void aRouteOnAHealthPath_isRefused_withAMessageThatSaysWhatToDo() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        try {
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("/health/live", ex -> { }))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("/health/live is the server's own liveness endpoint")
+                    .hasMessageContaining("healthPaths(live, ready)");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("/health/ready", ex -> { }))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("/health/ready is the server's own readiness endpoint");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).healthPaths("/live", "/ready")
+                    .route("/ready", ex -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readiness endpoint");
+            // in the other order: the route first, then health paths onto it
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).route("/status", ex -> { })
+                    .healthPaths("/status", "/ready"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("a route is already registered on /status");
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).healthPaths("/h", "/h"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("need two paths");
+            // the old default paths are free once the health endpoints have moved
+            DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
+                    .healthPaths("/live", "/ready").route("/health/live", ex -> {
+                        ex.sendResponseHeaders(204, -1);
+                        ex.close();
+                    }).start();
+            URI base = URI.create("http://127.0.0.1:" + server.port());
+            assertThat(get(base.resolve("/health/live")).statusCode()).isEqualTo(204);
+            assertThat(get(base.resolve("/live")).statusCode()).isEqualTo(200);
+        } finally {
+            shutdown.initiate("over");
+            shutdown.awaitTermination();
+        }
+    }
+
+    /** Regression: a port in use gave the JDK's bare "Address already in use" and left a socket open each time. */
+    @Test
+    void aPortInUse_failsWithTheAddressAndWhatToDo_andLeavesNoSocketThreadOrRegistration() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        try (var taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).bind("127.0.0.1", port).start())
+                    .isInstanceOf(java.net.BindException.class)
+                    .hasMessage("cannot listen on 127.0.0.1:" + port + ": address already in use; pick another port"
+                            + " or stop the process that holds it")
+                    .hasCauseInstanceOf(java.net.BindException.class);
+            int failures = 20;
+            long fdsBefore = openFileDescriptors();
+            for (int i = 0; i < failures; i++) {
+                assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).bind("127.0.0.1", port).start())
+                        .isInstanceOf(java.net.BindException.class);
+            }
+            // not one socket per failure (other threads of this JVM may open a few files meanwhile)
+            assertThat(openFileDescriptors() - fdsBefore).as("file descriptors left open").isLessThan(failures);
+            assertThat(httpExchangesRunning()).isZero();
+            assertThat(shutdown.scope().snapshot().toText()).doesNotContain("http");
+        } finally {
+            shutdown.initiate("over");
+        }
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.hooks()).noneSatisfy(h -> assertThat(h.name()).isEqualTo("http"));
+    }
+
+    private static long openFileDescriptors() throws IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
 }
