@@ -320,7 +320,7 @@ public final class DrainingHttpServer {
             if (served != null) {
                 served.requestStarted(shutdown.inFlight());
             }
-            HttpExchange exchange = new DrainingExchange(original);
+            DrainingExchange exchange = new DrainingExchange(original);
             try (exchange) {
                 if (SubtaskImpl.current() == null) { // not in the http scope: the server is stopping
                     sendJson(exchange, 503, Map.of("error", "server is shutting down"), true);
@@ -334,7 +334,7 @@ public final class DrainingHttpServer {
                     return;
                 }
                 try {
-                    exchange.setStreams(new LimitedInputStream(exchange.getRequestBody(), maxRequestBody), null);
+                    exchange.limitRequestBody(maxRequestBody);
                     handler.handle(exchange);
                 } catch (BodyTooLargeException e) {
                     exchange.getResponseHeaders().set("Connection", "close");
@@ -347,24 +347,58 @@ public final class DrainingHttpServer {
                                 why.describe());
                         // The socket is an interruptible channel: writing with the interrupt status set would
                         // close it (ClosedByInterruptException). A shield clears the status for the write and
-                        // restores it after.
-                        shielded(() -> sendJson(exchange, 503, Map.of("error", "request cancelled: "
-                                + why.describe()), true));
+                        // restores it after. The reason stays in the log: it can hold a failure's text.
+                        shielded(() -> sendJson(exchange, 503, Map.of("error", "request cancelled: the service is"
+                                + " shutting down"), true));
+                    } else if (exchange.clientFailed()) {
+                        // the client went away (reset, broken pipe) or sent a broken body: not a server bug, and
+                        // any client can cause it, so one line at DEBUG
+                        LOG.debug("{} {} from {} ended early, on the client's side: {}", exchange.getRequestMethod(),
+                                exchange.getRequestURI(), exchange.getRemoteAddress(), e.toString());
                     } else {
-                        LOG.warn("handler for {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                        sendJson(exchange, 500, Map.of("error", String.valueOf(e)), false);
+                        // a server bug: logged once, with its stack trace; the client learns nothing of it
+                        LOG.error("handler for {} {} failed; answered 500", exchange.getRequestMethod(),
+                                exchange.getRequestURI(), e);
+                        sendJson(exchange, 500, Map.of("error", "internal server error"), false);
                     }
                 }
             }
         }
     }
 
-    /** An exchange that adds {@code Connection: close} to its response if the server drains by then. */
+    /**
+     * The exchange a handler sees: adds {@code Connection: close} to its response if the server drains by then;
+     * answers HEAD as the JDK's server requires (the handler's headers and status, its body dropped); and notes
+     * when the client's side fails (reset, broken pipe), so that the failure is not taken for a server bug.
+     */
     private final class DrainingExchange extends HttpExchange {
         private final HttpExchange delegate;
+        private final boolean head;
+        private InputStream requestBody;
+        private OutputStream responseBody;
+        private volatile boolean clientFailed;
+        /** The body length announced in sendResponseHeaders (0 with no body), or -1: chunked, or not yet sent. */
+        private volatile long announcedLength = -1;
 
         DrainingExchange(HttpExchange delegate) {
             this.delegate = delegate;
+            this.head = "HEAD".equalsIgnoreCase(delegate.getRequestMethod());
+            this.requestBody = new ClientInput(delegate.getRequestBody(), this);
+            this.responseBody = head ? new HeadOutput(delegate.getResponseBody())
+                    : new ClientOutput(delegate.getResponseBody(), this);
+        }
+
+        void limitRequestBody(long max) {
+            requestBody = new LimitedInputStream(requestBody, max);
+        }
+
+        /** Whether reading the request or writing the response failed on the connection (the client's side). */
+        boolean clientFailed() {
+            return clientFailed;
+        }
+
+        void markClientFailed() {
+            clientFailed = true;
         }
 
         @Override
@@ -372,7 +406,17 @@ public final class DrainingHttpServer {
             if (draining()) {
                 delegate.getResponseHeaders().set("Connection", "close");
             }
-            delegate.sendResponseHeaders(rCode, responseLength);
+            if (delegate.getResponseCode() != -1) { // the handler's mistake, which the JDK reports as an IOException
+                throw new IOException("the handler sent the response headers twice");
+            }
+            long length = bodyLength(delegate, rCode, responseLength);
+            announcedLength = length == -1 ? 0 : length == 0 ? -1 : length;
+            try {
+                delegate.sendResponseHeaders(rCode, length);
+            } catch (IOException e) {
+                clientFailed = true;
+                throw e;
+            }
         }
 
         @Override
@@ -407,12 +451,12 @@ public final class DrainingHttpServer {
 
         @Override
         public InputStream getRequestBody() {
-            return delegate.getRequestBody();
+            return requestBody;
         }
 
         @Override
         public OutputStream getResponseBody() {
-            return delegate.getResponseBody();
+            return responseBody;
         }
 
         @Override
@@ -447,7 +491,12 @@ public final class DrainingHttpServer {
 
         @Override
         public void setStreams(InputStream i, OutputStream o) {
-            delegate.setStreams(i, o);
+            if (i != null) {
+                requestBody = i;
+            }
+            if (o != null) {
+                responseBody = o;
+            }
         }
 
         @Override
@@ -472,6 +521,21 @@ public final class DrainingHttpServer {
         }
     }
 
+    /**
+     * The length to hand to the JDK's {@code sendResponseHeaders}. For HEAD it must be -1 (no body; any other
+     * value logs a JDK warning per request and the body write fails), and the length a GET would have had is
+     * sent as {@code Content-Length}, the header a GET would carry; 1xx, 204 and 304 never have a body.
+     */
+    static long bodyLength(HttpExchange exchange, int status, long length) {
+        if ("HEAD".equalsIgnoreCase(exchange.getRequestMethod())) {
+            if (length > 0 && exchange.getResponseHeaders().getFirst("Content-Length") == null) {
+                exchange.getResponseHeaders().set("Content-Length", Long.toString(length));
+            }
+            return -1;
+        }
+        return (status >= 100 && status < 200) || status == 204 || status == 304 ? -1 : length;
+    }
+
     /** Sends a small JSON response if the response has not started; otherwise does nothing. */
     static void sendJson(HttpExchange exchange, int status, Map<String, ?> body, boolean retryLater) {
         if (exchange.getResponseCode() != -1) {
@@ -483,12 +547,147 @@ public final class DrainingHttpServer {
             exchange.getResponseHeaders().set("Retry-After", "1");
         }
         try {
-            exchange.sendResponseHeaders(status, bytes.length);
+            long length = bodyLength(exchange, status, bytes.length);
+            exchange.sendResponseHeaders(status, length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+                if (length != -1) {
+                    out.write(bytes);
+                }
             }
         } catch (IOException e) {
-            LOG.debug("could not send {} to the client (it went away)", status, e);
+            LOG.debug("could not send {} to {} (it went away): {}", status, exchange.getRemoteAddress(), e.toString());
+        }
+    }
+
+    /** A request body whose read failures are the client's (a reset, a truncated chunked body). */
+    private static final class ClientInput extends java.io.FilterInputStream {
+        private final DrainingExchange exchange;
+
+        ClientInput(InputStream in, DrainingExchange exchange) {
+            super(in);
+            this.exchange = exchange;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A response body whose write failures are the client's (broken pipe, reset). What the JDK also reports as
+     * an IOException but is the handler's mistake (a write before the headers, more bytes than it announced,
+     * fewer at close) is checked here first, and left a server bug.
+     */
+    private static final class ClientOutput extends java.io.FilterOutputStream {
+        private final DrainingExchange exchange;
+        private long written;
+
+        ClientOutput(OutputStream out, DrainingExchange exchange) {
+            super(out);
+            this.exchange = exchange;
+        }
+
+        private void check(long more) throws IOException {
+            if (exchange.getResponseCode() == -1) {
+                throw new IOException("the handler wrote the response body before sendResponseHeaders");
+            }
+            long announced = exchange.announcedLength;
+            if (announced >= 0 && written + more > announced) {
+                throw new IOException("the handler wrote more than the " + announced + " bytes it announced");
+            }
+            written += more;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            check(1);
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            check(len);
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            long announced = exchange.announcedLength;
+            boolean complete = exchange.getResponseCode() == -1 || announced < 0 || written >= announced;
+            try {
+                out.close();
+            } catch (IOException e) {
+                if (complete) {
+                    exchange.markClientFailed();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The response body of a HEAD request: the handler writes what it would send to a GET; nothing is sent. */
+    private static final class HeadOutput extends OutputStream {
+        private final OutputStream response;
+
+        HeadOutput(OutputStream response) {
+            this.response = response;
+        }
+
+        @Override
+        public void write(int b) {}
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+
+        @Override
+        public void close() throws IOException {
+            response.close();
         }
     }
 

@@ -331,4 +331,129 @@ class DrainingHttpServerTest {
             return fds.count();
         }
     }
+
+    /** Regression: a handler's exception went to the client as the 500's body (String.valueOf(e)). */
+    @Test
+    void aHandlerThatThrows_answers500WithAGenericBody_andIsLoggedOnceWithItsStackTrace() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        try (var logs = dev.quiesce.internal.LogCapture.start()) {
+            DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
+                    .route("/bug", ex -> {
+                        throw new IllegalStateException("jdbc:postgresql://db.internal/orders password=hunter2");
+                    })
+                    .route("/io-bug", ex -> {
+                        throw new java.io.FileNotFoundException("/etc/service/secret.key");
+                    })
+                    .start();
+            URI base = URI.create("http://127.0.0.1:" + server.port());
+            for (String path : new String[] {"/bug", "/io-bug"}) {
+                Response r = get(base.resolve(path));
+                assertThat(r.statusCode()).isEqualTo(500);
+                assertThat(r.body()).isEqualTo("{\"error\":\"internal server error\"}")
+                        .doesNotContain("Exception").doesNotContain("hunter2").doesNotContain("secret");
+            }
+            awaitIdle(shutdown.inFlight());
+            var errors = logs.from("dev.quiesce.http").stream().filter(e -> e.throwable() != null).toList();
+            assertThat(errors).as("one log event each, with the exception").hasSize(2)
+                    .allSatisfy(e -> assertThat(e.level()).isEqualTo(org.slf4j.event.Level.ERROR));
+            assertThat(errors.get(0).message()).contains("GET /bug");
+            assertThat(errors.get(0).throwable()).hasMessageContaining("hunter2");
+            assertThat(errors.get(1).throwable()).isInstanceOf(java.io.FileNotFoundException.class);
+        } finally {
+            shutdown.initiate("over");
+            shutdown.awaitTermination();
+        }
+    }
+
+    /** Regression: HEAD logged a WARN with a stack trace per request (1 000 requests: 1.7 MB of log). */
+    @Test
+    void head_answersLikeGetWithoutABody_onHealthAndRoutes_andLogsNoStackTrace() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        try (var logs = dev.quiesce.internal.LogCapture.start()) {
+            byte[] page = "{\"orders\":[1,2,3]}".getBytes(StandardCharsets.UTF_8);
+            DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
+                    .route("/orders", ex -> { // written for GET only, as most handlers are
+                        ex.getResponseHeaders().set("Content-Type", "application/json");
+                        ex.sendResponseHeaders(200, page.length);
+                        try (var out = ex.getResponseBody()) {
+                            out.write(page);
+                        }
+                    })
+                    .start();
+            shutdown.markReady();
+            URI base = URI.create("http://127.0.0.1:" + server.port());
+            for (String path : new String[] {"/health/live", "/health/ready", "/orders", "/nothing"}) {
+                Response getResponse = get(base.resolve(path));
+                String raw = rawHead(server.port(), path);
+                assertThat(raw).as(path).startsWith("HTTP/1.1 " + getResponse.statusCode() + " ")
+                        .containsIgnoringCase("Content-Length: " + getResponse.body().length() + "\r\n")
+                        .containsIgnoringCase("Content-Type: application/json")
+                        .endsWith("\r\n\r\n"); // and nothing after the headers
+            }
+            for (int i = 0; i < 50; i++) {
+                assertThat(request(base.resolve(i % 2 == 0 ? "/orders" : "/health/ready"), "HEAD", null).statusCode())
+                        .isEqualTo(200);
+            }
+            awaitIdle(shutdown.inFlight());
+            assertThat(logs.withStackTrace()).as("stack traces logged").isEmpty();
+            assertThat(logs.atLeast(org.slf4j.event.Level.WARN)).as("warnings logged").isEmpty();
+        } finally {
+            shutdown.initiate("over");
+            shutdown.awaitTermination();
+        }
+    }
+
+    /** Sends HEAD on its own connection (Connection: close) and returns everything the server sent. */
+    private static String rawHead(int port, String path) throws IOException {
+        try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write(("HEAD " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** A client that resets its connection while the handler writes is the client's doing: no stack trace. */
+    @Test
+    void aClientThatResetsMidResponse_isLoggedWithoutAStackTrace() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
+        var requestArrived = new CountDownLatch(1);
+        var clientGone = new CountDownLatch(1);
+        var handlerFailed = new java.util.concurrent.atomic.AtomicReference<IOException>();
+        try (var logs = dev.quiesce.internal.LogCapture.start()) {
+            DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
+                    .route("/big", ex -> {
+                        requestArrived.countDown();
+                        try {
+                            clientGone.await();
+                        } catch (InterruptedException e) {
+                            throw new java.io.InterruptedIOException();
+                        }
+                        byte[] chunk = new byte[64 * 1024];
+                        ex.sendResponseHeaders(200, 0); // chunked
+                        try (var out = ex.getResponseBody()) {
+                            for (int i = 0; i < 1024; i++) { // 64 MiB: far more than any socket buffer
+                                out.write(chunk);
+                            }
+                        } catch (IOException e) {
+                            handlerFailed.set(e);
+                            throw e;
+                        }
+                    })
+                    .start();
+            try (var socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) {
+                socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                requestArrived.await();
+                socket.setSoLinger(true, 0); // close with a reset
+            }
+            clientGone.countDown();
+            awaitIdle(shutdown.inFlight());
+            assertThat(handlerFailed.get()).as("the handler's write failed").isNotNull();
+            assertThat(logs.withStackTrace().stream().filter(e -> e.level().toInt() > org.slf4j.event.Level.DEBUG.toInt()))
+                    .as("stack traces logged above DEBUG").isEmpty();
+            assertThat(logs.atLeast(org.slf4j.event.Level.WARN)).as("warnings logged").isEmpty();
+        } finally {
+            shutdown.initiate("over");
+            shutdown.awaitTermination();
+        }
+    }
 }
