@@ -121,6 +121,7 @@ public final class DrainingHttpServer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile ScopeImpl<Object, Void> scope;
     private volatile boolean started;
+    private volatile Runnable beforeJdkStop = () -> { };
     private final java.util.concurrent.atomic.AtomicBoolean stoppedNow = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile int stopDelaySeconds;
     private volatile InetSocketAddress probe;
@@ -133,6 +134,7 @@ public final class DrainingHttpServer {
         this.maxRequestBody = maxRequestBody;
         this.retryAfter = retryAfter;
         this.stopWithDelay = () -> {
+            beforeJdkStop.run();
             server.stop(stopDelaySeconds);
             stopped.countDown();
         };
@@ -153,6 +155,16 @@ public final class DrainingHttpServer {
         return server.getAddress().getPort();
     }
 
+    /** For tests: runs {@code r} on the stopping thread before it calls the JDK's {@code stop} (a slow stop). */
+    void beforeJdkStop(Runnable r) {
+        beforeJdkStop = Objects.requireNonNull(r);
+    }
+
+    /** Connections the JDK's server has handed over (accepted), requests or not; for tests. */
+    long connectionsSeen() {
+        return exchanges.entered();
+    }
+
     /** Time left before a request still running is cancelled; empty while the service is not shutting down. */
     public Duration untilCancel() {
         return shutdown.untilCancel().orElse(Duration.ofSeconds(Long.MAX_VALUE));
@@ -171,7 +183,9 @@ public final class DrainingHttpServer {
         Uninterruptibles.await(scopeOpened);
         server.start();
         started = true;
-        probe = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+        InetAddress bound = server.getAddress().getAddress();
+        // the address a client of this machine reaches the listener at (the wildcard address is not one)
+        probe = new InetSocketAddress(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, port());
         // One probe now: it loads and links the socket code stopAccepting() uses after SIGTERM (measured: several
         // ms of class loading on a cold JVM), and checks that the listener accepts.
         if (!acceptsConnections(probe)) {
@@ -233,17 +247,35 @@ public final class DrainingHttpServer {
 
     /** STOP_ACCEPTING: closes the listening socket; returns once it is closed. */
     private void stopAccepting() throws InterruptedException {
-        // HttpServer.stop(delay) closes the listening socket first, then waits for exchanges up to the delay
-        // (and sometimes for all of it). It runs on its own thread; Quiesce's tracker decides when the
-        // drain is over and stopNow() then ends it.
+        // HttpServer.stop(delay) closes the listening channel first, then waits (parked, with a timeout) for
+        // its exchanges up to the delay, and sometimes for all of it. It runs on its own thread; Quiesce's
+        // tracker decides when the drain is over and stopNow() then ends it.
         stopDelaySeconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, shutdown.remaining().toSeconds()));
         Thread stopper = Thread.ofPlatform().name("quiesce-http-stop").daemon(true).start(stopWithDelay);
-        // Return only once a new connection is refused: that is what this phase promises.
+        // Return only once a new connection is refused: that is what this phase promises. No connection is
+        // tried before stop() has closed the channel (the stopper then waits in stop(), parked with a timeout,
+        // or has returned): one tried earlier would be accepted, and handed to a handler, by the server that
+        // is stopping. The close itself completes in the JDK's dispatcher thread, at its next select, so each
+        // connection tried after that (never accepted: the channel's key is cancelled) confirms it, backing off.
+        long pause = 10_000; // ns
+        while (stopper.isAlive() && stopper.getState() != Thread.State.TIMED_WAITING) {
+            pause = backOff(pause, 1_000_000); // no connection: a thread state read
+        }
+        int tries = 0;
+        pause = 100_000;
         while (stopper.isAlive() && acceptsConnections(probe)) {
-            Thread.sleep(1);
+            tries++;
+            pause = backOff(pause, 50_000_000);
         }
         listenerClosed.countDown();
-        LOG.info("HTTP server stopped accepting on {}", server.getAddress());
+        LOG.info("HTTP server stopped accepting on {}{}", server.getAddress(),
+                tries == 0 ? "" : " (confirmed after " + (tries + 1) + " connection attempts)");
+    }
+
+    /** Sleeps {@code nanos}, then returns the next pause: twice as long, at most {@code maxNanos}. */
+    private static long backOff(long nanos, long maxNanos) throws InterruptedException {
+        Thread.sleep(Duration.ofNanos(nanos));
+        return Math.min(nanos * 2, maxNanos);
     }
 
     private static boolean acceptsConnections(InetSocketAddress address) {

@@ -456,4 +456,51 @@ class DrainingHttpServerTest {
             shutdown.awaitTermination();
         }
     }
+
+    /**
+     * Regression: STOP_ACCEPTING checked its listener with a connect every millisecond from the moment the stop
+     * began, so a server slow to close accepted its own probes as connections. Here the stopping thread is held
+     * before it calls the JDK's stop() until the server accepts a connection, or 200 ms pass: the server must
+     * accept none during the stop, and refuse new connections once the phase is over.
+     */
+    @Test
+    void stopAccepting_triesNoConnectionTheServerAccepts_andRefusesNewOnesWhenTheDrainStarts() throws Exception {
+        var server = new java.util.concurrent.atomic.AtomicReference<DrainingHttpServer>();
+        var refusedWhenDrainStarted = new java.util.concurrent.atomic.AtomicReference<String>();
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .preDrainDelay(Duration.ZERO)
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        if (phase == Phase.DRAIN) {
+                            refusedWhenDrainStarted.set(connectOutcome(server.get().port()));
+                        }
+                    }
+                })
+                .start();
+        server.set(okServer(shutdown));
+        shutdown.markReady();
+        awaitTrue(() -> server.get().connectionsSeen() == 1); // the server's own check of its listener at start
+        server.get().beforeJdkStop(() -> {
+            long deadline = System.nanoTime() + Duration.ofMillis(200).toNanos();
+            while (server.get().connectionsSeen() == 1 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // runnable, as a stop() that has not closed its listener yet
+            }
+        });
+        shutdown.initiate("stop");
+        shutdown.awaitTermination();
+        assertThat(server.get().connectionsSeen() - 1).as("connections the server accepted during the stop").isZero();
+        assertThat(refusedWhenDrainStarted.get()).isEqualTo("refused");
+    }
+
+    private static String connectOutcome(int port) {
+        try (var socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 5_000);
+            return "connected";
+        } catch (java.net.ConnectException e) {
+            return "refused";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
 }
