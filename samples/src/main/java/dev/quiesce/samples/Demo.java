@@ -41,11 +41,26 @@ public final class Demo {
     private Demo() {}
 
     static final String USAGE = """
-            usage: quiesce-demo [self-demo | serve [options] | tree]
-              serve options: --host ADDR (default 127.0.0.1; 0.0.0.0 in a container)  --port N (0 = any free port)
-                             --state FILE  --pre-drain-ms N  --grace-ms N
-                             --cancel-grace-ms N  --budget-ms N (terminationGracePeriodSeconds, in ms)
-                             --naive (no Quiesce: the negative control, drops requests on SIGTERM)""";
+            usage: quiesce-demo [self-demo | serve [options] | tree | help]   (./demo.sh runs it on JDK 25)
+              self-demo            the default: the service under load, SIGTERM, every request answered
+              serve [options]      the service alone, for any HTTP client or load tool; stop it with SIGTERM
+              tree                 a scope tree cancelled from its root
+              help                 this text
+            serve options:
+              --host ADDR          address to listen on (default %s: this machine only; 0.0.0.0 in a container)
+              --port N             port to listen on (default %d: any free port; the "listening on" line says which)
+              --state FILE         the state, read at start and written atomically on shutdown
+                                   (default %s, in the working directory)
+              --pre-drain-ms N     readiness answers 503 this long before the listener closes (default %d)
+              --grace-ms N         how long requests in flight may take to finish (default %d)
+              --cancel-grace-ms N  how long cancelled requests get to answer (default %d)
+              --budget-ms N        the whole shutdown's budget: terminationGracePeriodSeconds in ms (default %d)
+              --naive              no Quiesce: the negative control, drops requests on SIGTERM (default off)
+            samples: ./demo.sh sample NAME (e.g. Sample01_SignalHandling, or 01); ./demo.sh sample lists them"""
+            .formatted(DemoService.Settings.DEFAULT_HOST, DemoService.Settings.DEFAULT_PORT,
+                    DemoService.Settings.DEFAULT_STATE, DemoService.Settings.DEFAULT_PRE_DRAIN.toMillis(),
+                    DemoService.Settings.DEFAULT_GRACE.toMillis(), DemoService.Settings.DEFAULT_CANCEL_GRACE.toMillis(),
+                    DemoService.Settings.DEFAULT_BUDGET.toMillis());
 
     public static void main(String[] args) throws Exception {
         // The demo prints its own progress; Quiesce's log lines (slf4j-simple) only from WARN up, unless asked.
@@ -56,7 +71,7 @@ public final class Demo {
         switch (mode) {
             case "self-demo" -> selfDemo();
             case "serve" -> {
-                var settings = DemoService.Settings.parse(args, 1);
+                var settings = parseOrExit(args);
                 if (settings.naive()) {
                     DemoService.serveNaive(settings, System.out);
                 } else {
@@ -66,9 +81,20 @@ public final class Demo {
             case "tree" -> TreeDemo.main(new String[0]);
             case "-h", "--help", "help" -> System.out.println(USAGE);
             default -> {
-                System.err.println("unknown mode " + mode + "\n" + USAGE);
+                System.err.println("quiesce-demo: unknown mode " + mode + "\n" + USAGE);
                 System.exit(2);
             }
+        }
+    }
+
+    /** The serve options; bad ones print what is wrong and the usage, and exit 2 (no stack trace). */
+    private static DemoService.Settings parseOrExit(String[] args) {
+        try {
+            return DemoService.Settings.parse(args, 1);
+        } catch (IllegalArgumentException e) {
+            System.err.println("quiesce-demo: " + e.getMessage() + "\n" + USAGE);
+            System.exit(2);
+            throw new AssertionError("not reached");
         }
     }
 
