@@ -116,9 +116,10 @@ public final class Demo {
         Map<Integer, AtomicInteger> outcomes = new ConcurrentHashMap<>();
         var failures = new ConcurrentHashMap<String, AtomicInteger>();
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
-        say("sending " + n + " requests of 300-1500 ms each");
+        say("sending " + n + " requests of 1000-2500 ms each");
+        long enteredBefore = shutdown.inFlight().entered();
         for (int i = 0; i < n; i++) {
-            long ms = 300 + (i * 37L) % 1200;
+            long ms = 1000 + (i * 37L) % 1500;
             var req = HttpRequest.newBuilder(base.resolve("/work?ms=" + ms)).timeout(Duration.ofSeconds(20)).build();
             inFlight.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
                 if (err != null) {
@@ -129,12 +130,17 @@ public final class Demo {
                 return null;
             }));
         }
-        // wait until the server counts them all in flight (one more: the health request asking)
-        while (shutdown.inFlight().inFlight() < n) {
+        // wait until every request has reached the server: then all of them are in flight, unless sending them
+        // took longer than the shortest one (a very busy machine), and the message says so
+        while (shutdown.inFlight().entered() - enteredBefore < n) {
             Thread.sleep(5);
         }
-        say(n + " requests in flight; sending SIGTERM to myself (pid " + ProcessHandle.current().pid()
-                + "), as the kubelet does on a rolling update");
+        long running = shutdown.inFlight().inFlight();
+        // what a load balancer's health check sees: serving, before the signal (then draining, then refused)
+        String last = probe(client, base.resolve("/health/ready"));
+        say("GET /health/ready -> " + last);
+        say((running >= n ? n + "" : running + " of " + n) + " requests in flight; sending SIGTERM to myself (pid "
+                + ProcessHandle.current().pid() + "), as the kubelet does on a rolling update");
         // The shutdown exits the process when it is done: the cleanup registered first runs last, and is
         // where the client reports what it saw.
         shutdown.onCleanup("load-report", () -> {
@@ -146,8 +152,7 @@ public final class Demo {
         });
         new ProcessBuilder("kill", "-TERM", Long.toString(ProcessHandle.current().pid())).inheritIO().start();
 
-        // what a load balancer's health check sees while the service drains
-        String last = "";
+        // what it sees while the service drains
         for (int i = 0; i < 400; i++) {
             String seen = probe(client, base.resolve("/health/ready"));
             if (!seen.equals(last)) {
