@@ -65,6 +65,12 @@ import org.slf4j.LoggerFactory;
  * {@code Scope.current().cancelReason()}. Request bodies larger than {@link Builder#maxRequestBody} are
  * refused with 413 before they are read.
  *
+ * <p>Failures: a handler that throws is a server bug: it is logged once, at ERROR, with its stack trace, and
+ * the client gets a 500 with {@code {"error":"internal server error"}}, never the exception's text. A
+ * failure on the client's side (it reset the connection, went away mid-response, sent a broken body) is
+ * logged as one line at DEBUG. {@code HEAD} is answered for every route and health endpoint with the
+ * status and headers a {@code GET} would get and no body (handlers written for {@code GET} need no change).
+ *
  * <p>On the module path, an application that uses this class declares {@code requires jdk.httpserver;}
  * ({@code dev.quiesce} requires it only statically, so applications without HTTP need not have it).
  *
