@@ -199,7 +199,7 @@ public final class ShutdownEndToEnd {
                 cmd.addAll(List.of("-cp", o.jar.toString(), BASELINE_MAIN));
                 return cmd;
             }
-            cmd.addAll(List.of("-jar", o.jar.toString(), "serve", "--port", "0"));
+            cmd.addAll(List.of("-jar", o.jar.toString(), "serve", "--host", "127.0.0.1", "--port", "0"));
             if (kase.equals("naive")) {
                 cmd.add("--naive");
                 return cmd;

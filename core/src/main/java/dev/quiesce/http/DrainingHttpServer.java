@@ -58,6 +58,12 @@ import org.slf4j.LoggerFactory;
  * {@code Scope.current().cancelReason()}. Request bodies larger than {@link Builder#maxRequestBody} are
  * refused with 413 before they are read.
  *
+ * <p>Failures: a handler that throws is a server bug: it is logged once, at ERROR, with its stack trace, and
+ * the client gets a 500 with {@code {"error":"internal server error"}}, never the exception's text. A
+ * failure on the client's side (it reset the connection, went away mid-response, sent a broken body) is
+ * logged as one line at DEBUG. {@code HEAD} is answered for every route and health endpoint with the
+ * status and headers a {@code GET} would get and no body (handlers written for {@code GET} need no change).
+ *
  * <p>On the module path, an application that uses this class declares {@code requires jdk.httpserver;}
  * ({@code dev.quiesce} requires it only statically, so applications without HTTP need not have it).
  *
@@ -113,6 +119,9 @@ public final class DrainingHttpServer {
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile ScopeImpl<Object, Void> scope;
+    private volatile boolean started;
+    private volatile Runnable beforeJdkStop = () -> { };
+    private final java.util.concurrent.atomic.AtomicBoolean stoppedNow = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile int stopDelaySeconds;
     private volatile InetSocketAddress probe;
     /** Made at start, not in the stop phase: a lambda's first evaluation links a call site (ms on a cold JVM). */
@@ -124,6 +133,7 @@ public final class DrainingHttpServer {
         this.maxRequestBody = maxRequestBody;
         this.retryAfter = retryAfter;
         this.stopWithDelay = () -> {
+            beforeJdkStop.run();
             server.stop(stopDelaySeconds);
             stopped.countDown();
         };
@@ -144,6 +154,16 @@ public final class DrainingHttpServer {
         return server.getAddress().getPort();
     }
 
+    /** For tests: runs {@code r} on the stopping thread before it calls the JDK's {@code stop} (a slow stop). */
+    void beforeJdkStop(Runnable r) {
+        beforeJdkStop = Objects.requireNonNull(r);
+    }
+
+    /** Connections the JDK's server has handed over (accepted), requests or not; for tests. */
+    long connectionsSeen() {
+        return exchanges.entered();
+    }
+
     /** Time left before a request still running is cancelled; empty while the service is not shutting down. */
     public Duration untilCancel() {
         return shutdown.untilCancel().orElse(Duration.ofSeconds(Long.MAX_VALUE));
@@ -151,21 +171,40 @@ public final class DrainingHttpServer {
 
     // ------------------------------------------------------------------ lifecycle
 
+    /**
+     * Starts serving. Each step that registers something comes after the steps that can fail before it, and a
+     * failure undoes what was done ({@link #abandonStart()}): a server that did not start holds no socket, no
+     * thread, and has no stop-accepting listener in the shutdown.
+     */
     private DrainingHttpServer start() {
         server.setExecutor(new ExchangeExecutor());
         shutdown.fork("http-server", this::serve);
         Uninterruptibles.await(scopeOpened);
-        shutdown.onStopAccepting("http", this::stopAccepting);
         server.start();
-        probe = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+        started = true;
+        InetAddress bound = server.getAddress().getAddress();
+        // the address a client of this machine reaches the listener at (the wildcard address is not one)
+        probe = new InetSocketAddress(bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound, port());
         // One probe now: it loads and links the socket code stopAccepting() uses after SIGTERM (measured: several
         // ms of class loading on a cold JVM), and checks that the listener accepts.
         if (!acceptsConnections(probe)) {
             LOG.warn("HTTP server on {} did not accept a connection from {} right after it started", server.getAddress(),
                     probe);
         }
+        // last: it throws if the shutdown has gone past STOP_ACCEPTING meanwhile, and then the server is undone
+        shutdown.onStopAccepting("http", this::stopAccepting);
         LOG.info("HTTP server listening on {}", server.getAddress());
         return this;
+    }
+
+    /** Undoes a start that failed: stops the server (releasing its socket and threads) and ends its service. */
+    private void abandonStart() {
+        if (started) {
+            stopNow();
+        } else if (stoppedNow.compareAndSet(false, true)) {
+            closeUnstarted(server); // not started: stop(0) alone would leave the socket open
+        }
+        listenerClosed.countDown(); // ends the http-server service, if it was forked
     }
 
     /** The service that owns the exchanges' scope: it ends when the last exchange has ended. */
@@ -207,17 +246,35 @@ public final class DrainingHttpServer {
 
     /** STOP_ACCEPTING: closes the listening socket; returns once it is closed. */
     private void stopAccepting() throws InterruptedException {
-        // HttpServer.stop(delay) closes the listening socket first, then waits for exchanges up to the delay
-        // (and sometimes for all of it). It runs on its own thread; Quiesce's tracker decides when the
-        // drain is over and stopNow() then ends it.
+        // HttpServer.stop(delay) closes the listening channel first, then waits (parked, with a timeout) for
+        // its exchanges up to the delay, and sometimes for all of it. It runs on its own thread; Quiesce's
+        // tracker decides when the drain is over and stopNow() then ends it.
         stopDelaySeconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, shutdown.remaining().toSeconds()));
         Thread stopper = Thread.ofPlatform().name("quiesce-http-stop").daemon(true).start(stopWithDelay);
-        // Return only once a new connection is refused: that is what this phase promises.
+        // Return only once a new connection is refused: that is what this phase promises. No connection is
+        // tried before stop() has closed the channel (the stopper then waits in stop(), parked with a timeout,
+        // or has returned): one tried earlier would be accepted, and handed to a handler, by the server that
+        // is stopping. The close itself completes in the JDK's dispatcher thread, at its next select, so each
+        // connection tried after that (never accepted: the channel's key is cancelled) confirms it, backing off.
+        long pause = 10_000; // ns
+        while (stopper.isAlive() && stopper.getState() != Thread.State.TIMED_WAITING) {
+            pause = backOff(pause, 1_000_000); // no connection: a thread state read
+        }
+        int tries = 0;
+        pause = 100_000;
         while (stopper.isAlive() && acceptsConnections(probe)) {
-            Thread.sleep(1);
+            tries++;
+            pause = backOff(pause, 50_000_000);
         }
         listenerClosed.countDown();
-        LOG.info("HTTP server stopped accepting on {}", server.getAddress());
+        LOG.info("HTTP server stopped accepting on {}{}", server.getAddress(),
+                tries == 0 ? "" : " (confirmed after " + (tries + 1) + " connection attempts)");
+    }
+
+    /** Sleeps {@code nanos}, then returns the next pause: twice as long, at most {@code maxNanos}. */
+    private static long backOff(long nanos, long maxNanos) throws InterruptedException {
+        Thread.sleep(Duration.ofNanos(nanos));
+        return Math.min(nanos * 2, maxNanos);
     }
 
     private static boolean acceptsConnections(InetSocketAddress address) {
@@ -233,7 +290,9 @@ public final class DrainingHttpServer {
     /** Closes every connection now; used once the exchanges have drained or been cancelled. */
     private void stopNow() {
         listenerClosed.countDown();
-        server.stop(0);
+        if (stoppedNow.compareAndSet(false, true)) {
+            server.stop(0);
+        }
         stopped.countDown();
     }
 
@@ -292,7 +351,7 @@ public final class DrainingHttpServer {
             if (served != null) {
                 served.requestStarted(shutdown.inFlight());
             }
-            HttpExchange exchange = new DrainingExchange(original);
+            DrainingExchange exchange = new DrainingExchange(original);
             try (exchange) {
                 if (SubtaskImpl.current() == null) { // not in the http scope: the server is stopping
                     sendJson(exchange, 503, Map.of("error", "server is shutting down"), true);
@@ -306,7 +365,7 @@ public final class DrainingHttpServer {
                     return;
                 }
                 try {
-                    exchange.setStreams(new LimitedInputStream(exchange.getRequestBody(), maxRequestBody), null);
+                    exchange.limitRequestBody(maxRequestBody);
                     handler.handle(exchange);
                 } catch (BodyTooLargeException e) {
                     exchange.getResponseHeaders().set("Connection", "close");
@@ -319,24 +378,58 @@ public final class DrainingHttpServer {
                                 why.describe());
                         // The socket is an interruptible channel: writing with the interrupt status set would
                         // close it (ClosedByInterruptException). A shield clears the status for the write and
-                        // restores it after.
-                        shielded(() -> sendJson(exchange, 503, Map.of("error", "request cancelled: "
-                                + why.describe()), true));
+                        // restores it after. The reason stays in the log: it can hold a failure's text.
+                        shielded(() -> sendJson(exchange, 503, Map.of("error", "request cancelled: the service is"
+                                + " shutting down"), true));
+                    } else if (exchange.clientFailed()) {
+                        // the client went away (reset, broken pipe) or sent a broken body: not a server bug, and
+                        // any client can cause it, so one line at DEBUG
+                        LOG.debug("{} {} from {} ended early, on the client's side: {}", exchange.getRequestMethod(),
+                                exchange.getRequestURI(), exchange.getRemoteAddress(), e.toString());
                     } else {
-                        LOG.warn("handler for {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                        sendJson(exchange, 500, Map.of("error", String.valueOf(e)), false);
+                        // a server bug: logged once, with its stack trace; the client learns nothing of it
+                        LOG.error("handler for {} {} failed; answered 500", exchange.getRequestMethod(),
+                                exchange.getRequestURI(), e);
+                        sendJson(exchange, 500, Map.of("error", "internal server error"), false);
                     }
                 }
             }
         }
     }
 
-    /** An exchange that adds {@code Connection: close} to its response if the server drains by then. */
+    /**
+     * The exchange a handler sees: adds {@code Connection: close} to its response if the server drains by then;
+     * answers HEAD as the JDK's server requires (the handler's headers and status, its body dropped); and notes
+     * when the client's side fails (reset, broken pipe), so that the failure is not taken for a server bug.
+     */
     private final class DrainingExchange extends HttpExchange {
         private final HttpExchange delegate;
+        private final boolean head;
+        private InputStream requestBody;
+        private OutputStream responseBody;
+        private volatile boolean clientFailed;
+        /** The body length announced in sendResponseHeaders (0 with no body), or -1: chunked, or not yet sent. */
+        private volatile long announcedLength = -1;
 
         DrainingExchange(HttpExchange delegate) {
             this.delegate = delegate;
+            this.head = "HEAD".equalsIgnoreCase(delegate.getRequestMethod());
+            this.requestBody = new ClientInput(delegate.getRequestBody(), this);
+            this.responseBody = head ? new HeadOutput(delegate.getResponseBody())
+                    : new ClientOutput(delegate.getResponseBody(), this);
+        }
+
+        void limitRequestBody(long max) {
+            requestBody = new LimitedInputStream(requestBody, max);
+        }
+
+        /** Whether reading the request or writing the response failed on the connection (the client's side). */
+        boolean clientFailed() {
+            return clientFailed;
+        }
+
+        void markClientFailed() {
+            clientFailed = true;
         }
 
         @Override
@@ -344,7 +437,17 @@ public final class DrainingHttpServer {
             if (draining()) {
                 delegate.getResponseHeaders().set("Connection", "close");
             }
-            delegate.sendResponseHeaders(rCode, responseLength);
+            if (delegate.getResponseCode() != -1) { // the handler's mistake, which the JDK reports as an IOException
+                throw new IOException("the handler sent the response headers twice");
+            }
+            long length = bodyLength(delegate, rCode, responseLength);
+            announcedLength = length == -1 ? 0 : length == 0 ? -1 : length;
+            try {
+                delegate.sendResponseHeaders(rCode, length);
+            } catch (IOException e) {
+                clientFailed = true;
+                throw e;
+            }
         }
 
         @Override
@@ -379,12 +482,12 @@ public final class DrainingHttpServer {
 
         @Override
         public InputStream getRequestBody() {
-            return delegate.getRequestBody();
+            return requestBody;
         }
 
         @Override
         public OutputStream getResponseBody() {
-            return delegate.getResponseBody();
+            return responseBody;
         }
 
         @Override
@@ -419,7 +522,12 @@ public final class DrainingHttpServer {
 
         @Override
         public void setStreams(InputStream i, OutputStream o) {
-            delegate.setStreams(i, o);
+            if (i != null) {
+                requestBody = i;
+            }
+            if (o != null) {
+                responseBody = o;
+            }
         }
 
         @Override
@@ -444,6 +552,21 @@ public final class DrainingHttpServer {
         }
     }
 
+    /**
+     * The length to hand to the JDK's {@code sendResponseHeaders}. For HEAD it must be -1 (no body; any other
+     * value logs a JDK warning per request and the body write fails), and the length a GET would have had is
+     * sent as {@code Content-Length}, the header a GET would carry; 1xx, 204 and 304 never have a body.
+     */
+    static long bodyLength(HttpExchange exchange, int status, long length) {
+        if ("HEAD".equalsIgnoreCase(exchange.getRequestMethod())) {
+            if (length > 0 && exchange.getResponseHeaders().getFirst("Content-Length") == null) {
+                exchange.getResponseHeaders().set("Content-Length", Long.toString(length));
+            }
+            return -1;
+        }
+        return (status >= 100 && status < 200) || status == 204 || status == 304 ? -1 : length;
+    }
+
     /** Sends a small JSON response if the response has not started; otherwise does nothing. */
     static void sendJson(HttpExchange exchange, int status, Map<String, ?> body, boolean retryLater) {
         if (exchange.getResponseCode() != -1) {
@@ -455,12 +578,147 @@ public final class DrainingHttpServer {
             exchange.getResponseHeaders().set("Retry-After", "1");
         }
         try {
-            exchange.sendResponseHeaders(status, bytes.length);
+            long length = bodyLength(exchange, status, bytes.length);
+            exchange.sendResponseHeaders(status, length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+                if (length != -1) {
+                    out.write(bytes);
+                }
             }
         } catch (IOException e) {
-            LOG.debug("could not send {} to the client (it went away)", status, e);
+            LOG.debug("could not send {} to {} (it went away): {}", status, exchange.getRemoteAddress(), e.toString());
+        }
+    }
+
+    /** A request body whose read failures are the client's (a reset, a truncated chunked body). */
+    private static final class ClientInput extends java.io.FilterInputStream {
+        private final DrainingExchange exchange;
+
+        ClientInput(InputStream in, DrainingExchange exchange) {
+            super(in);
+            this.exchange = exchange;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A response body whose write failures are the client's (broken pipe, reset). What the JDK also reports as
+     * an IOException but is the handler's mistake (a write before the headers, more bytes than it announced,
+     * fewer at close) is checked here first, and left a server bug.
+     */
+    private static final class ClientOutput extends java.io.FilterOutputStream {
+        private final DrainingExchange exchange;
+        private long written;
+
+        ClientOutput(OutputStream out, DrainingExchange exchange) {
+            super(out);
+            this.exchange = exchange;
+        }
+
+        private void check(long more) throws IOException {
+            if (exchange.getResponseCode() == -1) {
+                throw new IOException("the handler wrote the response body before sendResponseHeaders");
+            }
+            long announced = exchange.announcedLength;
+            if (announced >= 0 && written + more > announced) {
+                throw new IOException("the handler wrote more than the " + announced + " bytes it announced");
+            }
+            written += more;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            check(1);
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            check(len);
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                exchange.markClientFailed();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            long announced = exchange.announcedLength;
+            boolean complete = exchange.getResponseCode() == -1 || announced < 0 || written >= announced;
+            try {
+                out.close();
+            } catch (IOException e) {
+                if (complete) {
+                    exchange.markClientFailed();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The response body of a HEAD request: the handler writes what it would send to a GET; nothing is sent. */
+    private static final class HeadOutput extends OutputStream {
+        private final OutputStream response;
+
+        HeadOutput(OutputStream response) {
+            this.response = response;
+        }
+
+        @Override
+        public void write(int b) {}
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+
+        @Override
+        public void close() throws IOException {
+            response.close();
         }
     }
 
@@ -550,7 +808,7 @@ public final class DrainingHttpServer {
      */
     public static final class Builder {
         private final Shutdown shutdown;
-        private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+        private InetSocketAddress address; // no default: where to listen is a decision, see bind()
         private int backlog = 1024;
         private long maxRequestBody = 1 << 20;
         private Duration retryAfter = Duration.ofSeconds(1);
@@ -562,18 +820,35 @@ public final class DrainingHttpServer {
             this.shutdown = shutdown;
         }
 
-        /** Listens on {@code 127.0.0.1:port} (0 picks a free port). */
-        public Builder port(int port) {
+        /**
+         * Listens on {@code host:port}. The host decides who can connect: {@code "0.0.0.0"} accepts connections
+         * on every interface (what a container needs, so that the kubelet and the load balancer reach it);
+         * {@code "127.0.0.1"} accepts only connections from this machine. Port 0 picks a free port
+         * ({@link DrainingHttpServer#port()} tells which).
+         *
+         * @throws IllegalArgumentException if the port is not in 0..65535 or the host cannot be resolved
+         */
+        public Builder bind(String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("host is empty: use \"0.0.0.0\" for every interface or \"127.0.0.1\""
+                        + " for this machine only");
+            }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + port + " is not in 0..65535; use 0 for any free port");
             }
-            this.address = new InetSocketAddress("127.0.0.1", port);
-            return this;
+            return address(new InetSocketAddress(host, port));
         }
 
         /** Listens on {@code address} (e.g. {@code new InetSocketAddress(8080)} for every interface). */
         public Builder address(InetSocketAddress address) {
-            this.address = Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(address, "address");
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("cannot resolve host '" + address.getHostString() + "': use an IP"
+                        + " address (\"0.0.0.0\" for every interface, \"127.0.0.1\" for this machine only) or a name"
+                        + " this machine resolves");
+            }
+            this.address = address;
             return this;
         }
 
@@ -605,17 +880,43 @@ public final class DrainingHttpServer {
             return this;
         }
 
-        /** Paths of the liveness and readiness endpoints (default {@code /health/live}, {@code /health/ready}). */
+        /**
+         * Paths of the liveness and readiness endpoints (default {@code /health/live}, {@code /health/ready}).
+         *
+         * @throws IllegalArgumentException if the two are the same, or a route is already registered on one
+         */
         public Builder healthPaths(String live, String ready) {
-            this.livePath = requirePath(live);
-            this.readyPath = requirePath(ready);
+            requirePath(live);
+            requirePath(ready);
+            if (live.equals(ready)) {
+                throw new IllegalArgumentException("the liveness and readiness endpoints need two paths, both were "
+                        + live + ": e.g. healthPaths(\"/health/live\", \"/health/ready\")");
+            }
+            for (String p : new String[] {live, ready}) {
+                if (routes.containsKey(p)) {
+                    throw new IllegalArgumentException("a route is already registered on " + p + ": choose health"
+                            + " paths that no route uses, or move that route");
+                }
+            }
+            this.livePath = live;
+            this.readyPath = ready;
             return this;
         }
 
-        /** Serves {@code handler} under {@code path} (a prefix, as in {@link HttpServer#createContext}). */
+        /**
+         * Serves {@code handler} under {@code path} (a prefix, as in {@link HttpServer#createContext}).
+         *
+         * @throws IllegalArgumentException if a route is already registered on {@code path}, or it is one of
+         *         the health endpoints' paths (see {@link #healthPaths})
+         */
         public Builder route(String path, HttpHandler handler) {
             requirePath(path);
             Objects.requireNonNull(handler, "handler");
+            if (path.equals(livePath) || path.equals(readyPath)) {
+                throw new IllegalArgumentException(path + " is the server's own " + (path.equals(livePath)
+                        ? "liveness" : "readiness") + " endpoint, which follows the shutdown: serve the handler under"
+                        + " another path, or move the health endpoints with healthPaths(live, ready)");
+            }
             if (routes.putIfAbsent(path, handler) != null) {
                 throw new IllegalArgumentException("a handler for " + path + " is already registered");
             }
@@ -635,24 +936,97 @@ public final class DrainingHttpServer {
          * in-flight tracker) and starts accepting.
          *
          * @throws IOException if the address cannot be bound (e.g. {@code BindException: Address already in use})
-         * @throws IllegalStateException if the shutdown has already started
+         * @throws IllegalStateException if the shutdown has already started, or neither {@link #bind} nor
+         *         {@link #address} was called
          */
         public DrainingHttpServer start() throws IOException {
             if (shutdown.isShuttingDown()) {
                 throw new IllegalStateException("the shutdown has already started: start the server before it");
             }
-            HttpServer server = HttpServer.create(address, backlog);
+            if (address == null) {
+                throw new IllegalStateException("no address to listen on: call bind(host, port) before start(), e.g."
+                        + " bind(\"0.0.0.0\", 8080) to accept connections from other machines (a kubelet, a load"
+                        + " balancer) or bind(\"127.0.0.1\", 0) for this machine only on a free port; or address(...)");
+            }
+            HttpServer server = bind(address, backlog);
             var s = new DrainingHttpServer(shutdown, server, maxRequestBody, retryAfter);
-            server.createContext(livePath, s.new Health(false));
-            server.createContext(readyPath, s.new Health(true));
-            for (Map.Entry<String, HttpHandler> r : routes.entrySet()) {
-                server.createContext(r.getKey(), s.new Wrapper(r.getValue()));
+            try {
+                server.createContext(livePath, s.new Health(false));
+                server.createContext(readyPath, s.new Health(true));
+                for (Map.Entry<String, HttpHandler> r : routes.entrySet()) {
+                    server.createContext(r.getKey(), s.new Wrapper(r.getValue()));
+                }
+                if (!routes.containsKey("/")) {
+                    server.createContext("/", s.new Wrapper(ex -> sendJson(ex, 404, Map.of("error", "no route for "
+                            + ex.getRequestURI().getPath()), false)));
+                }
+                return s.start();
+            } catch (RuntimeException | Error e) {
+                s.abandonStart();
+                throw e;
             }
-            if (!routes.containsKey("/")) {
-                server.createContext("/", s.new Wrapper(ex -> sendJson(ex, 404, Map.of("error", "no route for "
-                        + ex.getRequestURI().getPath()), false)));
+        }
+
+        /**
+         * A server bound to {@code address}, not started. {@code HttpServer.create(address, backlog)} would leave
+         * its socket open when the bind fails (one file descriptor per failed start, never closed); this binds a
+         * server created unbound and, on failure, releases everything it holds.
+         */
+        private static HttpServer bind(InetSocketAddress address, int backlog) throws IOException {
+            HttpServer server = HttpServer.create();
+            try {
+                server.bind(address, backlog);
+                return server;
+            } catch (IOException e) {
+                closeUnstarted(server);
+                var failed = new java.net.BindException("cannot listen on " + describe(address) + ": " + advice(e));
+                failed.initCause(e);
+                throw failed;
             }
-            return s.start();
+        }
+
+        private static String describe(InetSocketAddress a) {
+            String host = a.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        }
+
+        /** What went wrong, and what to do about it. */
+        private static String advice(IOException e) {
+            String m = String.valueOf(e.getMessage());
+            String lower = m.toLowerCase(java.util.Locale.ROOT);
+            if (lower.contains("already in use")) {
+                return "address already in use; pick another port or stop the process that holds it";
+            }
+            if (lower.contains("cannot assign requested address")) {
+                return "this machine has no such address; bind to one of its addresses, \"0.0.0.0\" for every"
+                        + " interface or \"127.0.0.1\" for this machine only";
+            }
+            if (lower.contains("permission denied") || lower.contains("access denied")) {
+                return "permission denied; ports below 1024 need privileges: use a port above 1023";
+            }
+            return m;
+        }
+    }
+
+    /**
+     * Releases a server that was never started. A server the JDK created holds a selector and, once closed, a
+     * listening channel whose close completes only in the dispatcher thread (the channel is registered with
+     * the selector): {@code stop} alone leaves both open. So it is started on a free loopback port, if it is
+     * not bound yet, and stopped at once; the dispatcher then closes them. Never throws.
+     */
+    static void closeUnstarted(HttpServer server) {
+        try {
+            if (server.getAddress() == null) {
+                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            }
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not start the server to release it; it may keep a socket open", e);
+        }
+        try {
+            server.stop(0);
+        } catch (RuntimeException e) {
+            LOG.debug("could not stop a server that did not start", e);
         }
     }
 }

@@ -13,11 +13,12 @@ final class HttpSnippets {
     private HttpSnippets() {}
 
     /**
-     * Argument: the port. The documentation shows {@code .port(8080)} (the {@code @replace} markup, which
-     * javadoc applies when it renders the region); the test passes 0, so that it never needs port 8080 free
-     * on the build machine. Prints {@code READY <port>} once the server is ready.
+     * Argument: the port. The documentation shows {@code .bind("0.0.0.0", 8080)} (the {@code @replace} markup,
+     * which javadoc applies when it renders the region); the test binds 127.0.0.1 and passes port 0, so that it
+     * never needs port 8080 free on the build machine, nor listens on other interfaces. Prints {@code READY <port>} once the server is ready.
      */
     public static void main(String[] args) throws Exception {
+        String host = "127.0.0.1";
         int port = Integer.parseInt(args[0]);
         // @start region="draining-http-server"
         var shutdown = Shutdown.builder()
@@ -25,7 +26,7 @@ final class HttpSnippets {
                 .gracePeriod(Duration.ofSeconds(12)) // the phases must fit 30 s minus a 2 s margin (see Shutdown)
                 .start();
         var server = DrainingHttpServer.builder(shutdown)
-                .port(port) // @replace substring="port(port)" replacement="port(8080)"
+                .bind(host, port) // @replace substring="bind(host, port)" replacement='bind("0.0.0.0", 8080)'
                 .route("/work", exchange -> {
                     byte[] body = "done\n".getBytes(StandardCharsets.UTF_8);
                     exchange.sendResponseHeaders(200, body.length);

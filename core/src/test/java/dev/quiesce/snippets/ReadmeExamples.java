@@ -38,11 +38,12 @@ final class ReadmeExamples {
 
     /**
      * "A short tour", Shutdown: a whole service, run in a child JVM that the test sends SIGTERM. Arguments:
-     * the state file and the port. The README shows {@code .port(8080)} (the {@code @replace} markup);
-     * the test passes 0 so it never binds a fixed port on the build machine. Prints {@code READY <port>}.
+     * the state file and the port. The README shows {@code .bind("0.0.0.0", 8080)} (the {@code @replace}
+     * markup); the test binds 127.0.0.1 and passes port 0, so it never needs a fixed port or other interfaces. Prints {@code READY <port>}.
      */
     public static void main(String[] args) throws Exception {
         Path stateFile = Path.of(args[0]);
+        String host = "127.0.0.1";
         int port = Integer.parseInt(args[1]);
         State state = new State(42);
         AutoCloseable pool = () -> System.out.println("CLOSED db-pool");
@@ -64,7 +65,7 @@ final class ReadmeExamples {
         shutdown.onCleanup("db-pool", pool);                 // closed last: registered first
         shutdown.onPersist("state", budget -> AtomicFiles.writeString(stateFile, state.toJson()));
         shutdown.fork("worker", () -> { while (!Scope.stopRequested()) work(); });
-        var http = DrainingHttpServer.builder(shutdown).port(port).route("/work", handler).start(); // @replace substring="port(port)" replacement="port(8080)"
+        var http = DrainingHttpServer.builder(shutdown).bind(host, port).route("/work", handler).start(); // @replace substring="bind(host, port)" replacement='bind("0.0.0.0", 8080)'
         shutdown.markReady();                                // /health/ready answers 200
         // @end
         System.out.println("READY " + http.port());

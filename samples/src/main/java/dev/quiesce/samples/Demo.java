@@ -41,11 +41,26 @@ public final class Demo {
     private Demo() {}
 
     static final String USAGE = """
-            usage: quiesce-demo [self-demo | serve [options] | tree]
-              serve options: --host ADDR (default 127.0.0.1; 0.0.0.0 in a container)  --port N (0 = any free port)
-                             --state FILE  --pre-drain-ms N  --grace-ms N
-                             --cancel-grace-ms N  --budget-ms N (terminationGracePeriodSeconds, in ms)
-                             --naive (no Quiesce: the negative control, drops requests on SIGTERM)""";
+            usage: quiesce-demo [self-demo | serve [options] | tree | help]   (./demo.sh runs it on JDK 25)
+              self-demo            the default: the service under load, SIGTERM, every request answered
+              serve [options]      the service alone, for any HTTP client or load tool; stop it with SIGTERM
+              tree                 a scope tree cancelled from its root
+              help                 this text
+            serve options:
+              --host ADDR          address to listen on (default %s: this machine only; 0.0.0.0 in a container)
+              --port N             port to listen on (default %d: any free port; the "listening on" line says which)
+              --state FILE         the state, read at start and written atomically on shutdown
+                                   (default %s, in the working directory)
+              --pre-drain-ms N     readiness answers 503 this long before the listener closes (default %d)
+              --grace-ms N         how long requests in flight may take to finish (default %d)
+              --cancel-grace-ms N  how long cancelled requests get to answer (default %d)
+              --budget-ms N        the whole shutdown's budget: terminationGracePeriodSeconds in ms (default %d)
+              --naive              no Quiesce: the negative control, drops requests on SIGTERM (default off)
+            samples: ./demo.sh sample NAME (e.g. Sample01_SignalHandling, or 01); ./demo.sh sample lists them"""
+            .formatted(DemoService.Settings.DEFAULT_HOST, DemoService.Settings.DEFAULT_PORT,
+                    DemoService.Settings.DEFAULT_STATE, DemoService.Settings.DEFAULT_PRE_DRAIN.toMillis(),
+                    DemoService.Settings.DEFAULT_GRACE.toMillis(), DemoService.Settings.DEFAULT_CANCEL_GRACE.toMillis(),
+                    DemoService.Settings.DEFAULT_BUDGET.toMillis());
 
     public static void main(String[] args) throws Exception {
         // The demo prints its own progress; Quiesce's log lines (slf4j-simple) only from WARN up, unless asked.
@@ -56,7 +71,7 @@ public final class Demo {
         switch (mode) {
             case "self-demo" -> selfDemo();
             case "serve" -> {
-                var settings = DemoService.Settings.parse(args, 1);
+                var settings = parseOrExit(args);
                 if (settings.naive()) {
                     DemoService.serveNaive(settings, System.out);
                 } else {
@@ -66,9 +81,20 @@ public final class Demo {
             case "tree" -> TreeDemo.main(new String[0]);
             case "-h", "--help", "help" -> System.out.println(USAGE);
             default -> {
-                System.err.println("unknown mode " + mode + "\n" + USAGE);
+                System.err.println("quiesce-demo: unknown mode " + mode + "\n" + USAGE);
                 System.exit(2);
             }
+        }
+    }
+
+    /** The serve options; bad ones print what is wrong and the usage, and exit 2 (no stack trace). */
+    private static DemoService.Settings parseOrExit(String[] args) {
+        try {
+            return DemoService.Settings.parse(args, 1);
+        } catch (IllegalArgumentException e) {
+            System.err.println("quiesce-demo: " + e.getMessage() + "\n" + USAGE);
+            System.exit(2);
+            throw new AssertionError("not reached");
         }
     }
 
@@ -90,9 +116,10 @@ public final class Demo {
         Map<Integer, AtomicInteger> outcomes = new ConcurrentHashMap<>();
         var failures = new ConcurrentHashMap<String, AtomicInteger>();
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
-        say("sending " + n + " requests of 300-1500 ms each");
+        say("sending " + n + " requests of 1000-2500 ms each");
+        long enteredBefore = shutdown.inFlight().entered();
         for (int i = 0; i < n; i++) {
-            long ms = 300 + (i * 37L) % 1200;
+            long ms = 1000 + (i * 37L) % 1500;
             var req = HttpRequest.newBuilder(base.resolve("/work?ms=" + ms)).timeout(Duration.ofSeconds(20)).build();
             inFlight.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
                 if (err != null) {
@@ -103,12 +130,17 @@ public final class Demo {
                 return null;
             }));
         }
-        // wait until the server counts them all in flight (one more: the health request asking)
-        while (shutdown.inFlight().inFlight() < n) {
+        // wait until every request has reached the server: then all of them are in flight, unless sending them
+        // took longer than the shortest one (a very busy machine), and the message says so
+        while (shutdown.inFlight().entered() - enteredBefore < n) {
             Thread.sleep(5);
         }
-        say(n + " requests in flight; sending SIGTERM to myself (pid " + ProcessHandle.current().pid()
-                + "), as the kubelet does on a rolling update");
+        long running = shutdown.inFlight().inFlight();
+        // what a load balancer's health check sees: serving, before the signal (then draining, then refused)
+        String last = probe(client, base.resolve("/health/ready"));
+        say("GET /health/ready -> " + last);
+        say((running >= n ? n + "" : running + " of " + n) + " requests in flight; sending SIGTERM to myself (pid "
+                + ProcessHandle.current().pid() + "), as the kubelet does on a rolling update");
         // The shutdown exits the process when it is done: the cleanup registered first runs last, and is
         // where the client reports what it saw.
         shutdown.onCleanup("load-report", () -> {
@@ -120,8 +152,7 @@ public final class Demo {
         });
         new ProcessBuilder("kill", "-TERM", Long.toString(ProcessHandle.current().pid())).inheritIO().start();
 
-        // what a load balancer's health check sees while the service drains
-        String last = "";
+        // what it sees while the service drains
         for (int i = 0; i < 400; i++) {
             String seen = probe(client, base.resolve("/health/ready"));
             if (!seen.equals(last)) {

@@ -45,14 +45,29 @@ final class DemoService {
     record Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
             Duration budget, boolean naive) {
 
+        /** The defaults, which {@link Demo#USAGE} shows. */
+        static final String DEFAULT_HOST = "127.0.0.1";
+        static final int DEFAULT_PORT = 0;
+        /** Relative: in the working directory of the process (git-ignored at the repository's root). */
+        static final String DEFAULT_STATE = "quiesce-demo-state.json";
+        static final Duration DEFAULT_PRE_DRAIN = Duration.ofSeconds(1);
+        static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
+        static final Duration DEFAULT_CANCEL_GRACE = Duration.ofSeconds(1);
+        static final Duration DEFAULT_BUDGET = Duration.ofSeconds(30);
+
+        /**
+         * Parses the options from {@code args[from]} on.
+         *
+         * @throws IllegalArgumentException with a message that names the option and what it takes
+         */
         static Settings parse(String[] args, int from) {
-            String host = "127.0.0.1";
-            int port = 0;
-            Path state = Path.of("quiesce-demo-state.json");
-            Duration preDrain = Duration.ofSeconds(1);
-            Duration grace = Duration.ofSeconds(10);
-            Duration cancelGrace = Duration.ofSeconds(1);
-            Duration budget = Duration.ofSeconds(30);
+            String host = DEFAULT_HOST;
+            int port = DEFAULT_PORT;
+            Path state = Path.of(DEFAULT_STATE);
+            Duration preDrain = DEFAULT_PRE_DRAIN;
+            Duration grace = DEFAULT_GRACE;
+            Duration cancelGrace = DEFAULT_CANCEL_GRACE;
+            Duration budget = DEFAULT_BUDGET;
             boolean naive = false;
             for (int i = from; i < args.length; i++) {
                 String a = args[i];
@@ -65,7 +80,7 @@ final class DemoService {
                     case "--cancel-grace-ms" -> cancelGrace = Duration.ofMillis(number(args, ++i, a));
                     case "--budget-ms" -> budget = Duration.ofMillis(number(args, ++i, a));
                     case "--naive" -> naive = true;
-                    default -> throw new IllegalArgumentException("unknown option " + a + "\n" + Demo.USAGE);
+                    default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
             return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive);
@@ -77,17 +92,20 @@ final class DemoService {
             try {
                 n = Long.parseLong(v);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " takes a whole number, was '" + v + "'\n" + Demo.USAGE);
+                throw new IllegalArgumentException(option + " takes a whole number, was '" + v + "'");
             }
             if (option.equals("--port") && (n < 0 || n > 65_535)) {
                 throw new IllegalArgumentException("--port takes 0 (any free port) to 65535, was " + n);
+            }
+            if (n < 0) {
+                throw new IllegalArgumentException(option + " takes a number of milliseconds, 0 or more, was " + n);
             }
             return n;
         }
 
         private static String value(String[] args, int i, String option) {
             if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value\n" + Demo.USAGE);
+                throw new IllegalArgumentException(option + " needs a value");
             }
             return args[i];
         }
@@ -202,7 +220,7 @@ final class DemoService {
         });
 
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
-                .address(new InetSocketAddress(s.host(), s.port()))
+                .bind(s.host(), s.port())
                 .route("/work", exchange -> work(exchange, pool, served))
                 .route("/state", exchange -> {
                     state.put("served", served.get());

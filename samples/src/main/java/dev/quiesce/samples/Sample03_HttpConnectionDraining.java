@@ -208,6 +208,7 @@ public final class Sample03_HttpConnectionDraining {
                 })
                 .start();
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+                .bind("127.0.0.1", 0) // this machine only, any free port: the sample is its own client
                 .route("/slow", Sample03_HttpConnectionDraining::work)
                 .start();
         shutdown.markReady();

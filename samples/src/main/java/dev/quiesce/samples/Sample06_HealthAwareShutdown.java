@@ -122,6 +122,7 @@ public final class Sample06_HealthAwareShutdown {
                 .exitPolicy(Shutdown.ExitPolicy.RETURN) // this sample runs two shutdowns, one after the other
                 .start();
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
+                .bind("127.0.0.1", 0) // this machine only, any free port: the sample is its own client
                 .route("/api", exchange -> answer(exchange, "ok"))
                 .route("/slow", exchange -> {
                     try {

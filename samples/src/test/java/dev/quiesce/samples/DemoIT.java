@@ -3,8 +3,8 @@ package dev.quiesce.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,26 +23,73 @@ class DemoIT {
     }
 
     private static String run(String... args) throws IOException, InterruptedException {
-        var cmd = new java.util.ArrayList<>(java.util.List.of(java(), "-jar", demoJar().toString()));
-        cmd.addAll(java.util.List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-        return out;
+        return runExpecting(0, args);
+    }
+
+    /**
+     * Runs the demo with {@code args} (bounded: a hung demo is killed), asserts its exit code, and returns its
+     * output followed by its error output.
+     */
+    private static String runExpecting(int exitCode, String... args) throws IOException, InterruptedException {
+        var cmd = new java.util.ArrayList<>(List.of(java(), "-jar", demoJar().toString()));
+        cmd.addAll(List.of(args));
+        SampleRun run = SampleRun.exec("quiesce-demo " + String.join(" ", args), cmd, java.util.Map.of());
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(exitCode);
+        return run.output() + "\n" + run.stderr();
     }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void theSelfDemo_drainsEveryRequestUnderSigterm_andExitsZero() throws Exception {
         String out = run();
-        assertThat(out).contains("[client] 200 requests in flight; sending SIGTERM to myself");
-        assertThat(out).containsSubsequence("GET /health/ready -> 503 (draining",
-                "GET /health/ready -> connection refused (listener closed)");
+        // what a load balancer sees, in order: serving before the signal, then draining, then refused
+        assertThat(out).containsSubsequence("[client] GET /health/ready -> 200\n",
+                "requests in flight; sending SIGTERM to myself",
+                "[client] GET /health/ready -> 503 (draining",
+                "[client] GET /health/ready -> connection refused (listener closed)");
         assertThat(out).containsSubsequence("[shutdown] TRIGGER", "[shutdown] READINESS", "[shutdown] STOP_ACCEPTING",
                 "[shutdown] DRAIN", "[shutdown] CANCEL", "[shutdown] ABANDON", "[shutdown] PERSIST",
                 "[shutdown] CLEANUP", "[shutdown] REPORT", "[shutdown] EXIT");
         assertThat(out).contains("[client] self-demo: 200 requests, 200 answered 200 OK, 0 failed");
         assertThat(out).contains("outcome CLEAN, exit code 0");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void help_showsEveryOptionWithItsDefault_andWhereTheStateFileGoes() throws Exception {
+        String out = run("help");
+        assertThat(out.lines().map(String::strip).toList()).anySatisfy(l -> assertThat(l).startsWith("usage: "));
+        // every option the parser knows (DemoService.Settings.parse), each with its default
+        for (String option : new String[] {"--host ADDR", "--port N", "--state FILE", "--pre-drain-ms N", "--grace-ms N",
+                "--cancel-grace-ms N", "--budget-ms N", "--naive"}) {
+            assertThat(out).contains("  " + option + " ");
+        }
+        assertThat(out).contains("(default 127.0.0.1", "(default 0", "(default quiesce-demo-state.json, in the working"
+                + " directory)", "(default 1000)", "(default 10000)", "(default 30000)", "(default off)");
+        // each option's text (up to the next option) gives its default
+        String options = out.substring(out.indexOf("serve options:"), out.indexOf("samples: "));
+        List<String> perOption = List.of(options.split("\n\\s+(?=--)"));
+        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(8)
+                .allSatisfy(o -> assertThat(o).contains("(default "));
+        assertThat(out).contains("./demo.sh sample NAME");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void badServeOptions_printWhatIsWrongAndTheUsage_andExitTwo_withoutAStackTrace() throws Exception {
+        String[][] cases = {
+            {"serve", "--bogus"}, {"serve", "--port", "abc"}, {"serve", "--port"}, {"serve", "--port", "70000"},
+            {"serve", "--grace-ms", "-5"}, {"no-such-mode"},
+        };
+        String[] says = {"unknown option --bogus", "--port takes a whole number, was 'abc'", "--port needs a value",
+            "--port takes 0 (any free port) to 65535, was 70000", "--grace-ms takes a number of milliseconds, 0 or more, was -5",
+            "unknown mode no-such-mode"};
+        for (int i = 0; i < cases.length; i++) {
+            String out = runExpecting(2, cases[i]);
+            assertThat(out).as(String.join(" ", cases[i])).contains("quiesce-demo: " + says[i] + "\n")
+                    .contains("usage: ").doesNotContain("Exception").doesNotContain("\tat ")
+                    .doesNotContain("listening on http");
+        }
     }
 
     @Test

@@ -64,7 +64,7 @@ class DemoServiceIT {
     void aThousandSlowRequestsInFlight_allCompleteAfterSigterm_readinessTurnsFirst_thenConnectionsAreRefused()
             throws Exception {
         Path state = DemoProcess.stateFile(dir);
-        try (var demo = DemoProcess.start("serve", "--port", "0", "--state", state.toString(),
+        try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0", "--state", state.toString(),
                 "--pre-drain-ms", "1500", "--grace-ms", "20000", "--budget-ms", "40000");
                 var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
             URI base = demo.awaitListening();
@@ -114,7 +114,8 @@ class DemoServiceIT {
 
     @Test
     void keepAliveClients_getConnectionCloseOnceDraining_andTheirNextRequestUsesANewConnection() throws Exception {
-        try (var demo = DemoProcess.start("serve", "--port", "0", "--state", DemoProcess.stateFile(dir).toString(),
+        try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0",
+                "--state", DemoProcess.stateFile(dir).toString(),
                 "--pre-drain-ms", "5000")) {
             URI base = demo.awaitListening();
             try (Socket keepAlive = Http.connect(base)) {
@@ -144,7 +145,8 @@ class DemoServiceIT {
 
     @Test
     void requestsLongerThanTheGrace_areCancelledAndReported_andTheProcessStillExits() throws Exception {
-        try (var demo = DemoProcess.start("serve", "--port", "0", "--state", DemoProcess.stateFile(dir).toString(),
+        try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0",
+                "--state", DemoProcess.stateFile(dir).toString(),
                 "--pre-drain-ms", "0", "--grace-ms", "500", "--cancel-grace-ms", "500");
                 var client = HttpClient.newHttpClient()) {
             URI base = demo.awaitListening();
@@ -164,7 +166,8 @@ class DemoServiceIT {
     void aPortAlreadyInUse_failsTheStartup_andTheProcessExitsOne_insteadOfStayingUpWithoutAServer()
             throws Exception {
         try (var taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-                var demo = DemoProcess.start("serve", "--port", Integer.toString(taken.getLocalPort()),
+                var demo = DemoProcess.start("serve", "--host", "127.0.0.1",
+                        "--port", Integer.toString(taken.getLocalPort()),
                         "--state", DemoProcess.stateFile(dir).toString())) {
             // no signal is sent: the demo's main dies in startup, after its Shutdown and worker have started
             assertThat(demo.waitFor()).as(demo.output()).isEqualTo(1);
@@ -176,7 +179,7 @@ class DemoServiceIT {
 
     @Test
     void negativeControl_theSameLoadWithoutQuiesce_losesRequests() throws Exception {
-        try (var demo = DemoProcess.start("serve", "--port", "0", "--naive");
+        try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0", "--naive");
                 var client = HttpClient.newHttpClient()) {
             URI base = demo.awaitListening();
             var responses = load(client, base, 100, 3000);
@@ -195,7 +198,8 @@ class DemoServiceIT {
 
     @Test
     void badRequestsDuringTheDrain_getProperHttpErrors_notHangs() throws Exception {
-        try (var demo = DemoProcess.start("serve", "--port", "0", "--state", DemoProcess.stateFile(dir).toString(),
+        try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0",
+                "--state", DemoProcess.stateFile(dir).toString(),
                 "--pre-drain-ms", "5000")) {
             URI base = demo.awaitListening();
             demo.signal("TERM");

@@ -224,7 +224,8 @@ class RollingUpdateIT {
     private DemoProcess startReplica(String name, int port, boolean noDrain) throws Exception {
         Path state = DemoProcess.stateFile(dir.resolve(name));
         Files.createDirectories(state.getParent());
-        DemoProcess p = DemoProcess.start("serve", "--port", Integer.toString(port), "--state", state.toString(),
+        DemoProcess p = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--state", state.toString(),
                 "--pre-drain-ms", noDrain ? "0" : Long.toString(PRE_DRAIN.toMillis()),
                 "--grace-ms", noDrain ? "1" : "10000", "--cancel-grace-ms", "500");
         p.awaitListening();

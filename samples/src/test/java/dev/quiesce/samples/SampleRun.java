@@ -54,7 +54,24 @@ record SampleRun(int exitCode, List<String> lines, String stderr) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(launch);
-        Process p = new ProcessBuilder(cmd).start();
+        return exec(name, cmd, java.util.Map.of());
+    }
+
+    /**
+     * Runs the command {@code cmd} with {@code env} added to this process's environment (a null value removes
+     * the variable) and waits for it, up to {@link #TIMEOUT_SECONDS}; {@code name} names the run in a failure.
+     */
+    static SampleRun exec(String name, List<String> cmd, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
+        var builder = new ProcessBuilder(cmd);
+        env.forEach((k, v) -> {
+            if (v == null) {
+                builder.environment().remove(k);
+            } else {
+                builder.environment().put(k, v);
+            }
+        });
+        Process p = builder.start();
         p.getOutputStream().close();
         CompletableFuture<String> out = readAsync(p.getInputStream());
         CompletableFuture<String> err = readAsync(p.getErrorStream());

@@ -400,4 +400,51 @@ class SamplesIT {
                 "right: grace 2500 ms > p99 1500 ms: 100 drained, 0 cancelled; outcome CLEAN, exit code 0",
                 "verdict: a grace shorter than the p99 cancels requests that would have finished; size it on the tail");
     }
+
+    /**
+     * The README's way to run a sample, {@code ./demo.sh sample <Name>}, on a machine whose default java (on
+     * PATH and in JAVA_HOME) is a JDK 17: the script finds a JDK 25 itself. The JDK 17 here is a stand-in that
+     * reports version 17 and fails if it is ever used to run anything.
+     */
+    @Test
+    void aSampleRunThroughDemoSh_whereTheDefaultJavaIs17_runsOnJdk25() throws Exception {
+        Path script = Path.of("..", "demo.sh").toAbsolutePath().normalize();
+        assertThat(script).as("the repository's demo script").isRegularFile();
+        Path jdk17 = dir.resolve("jdk-17");
+        Files.createDirectories(jdk17.resolve("bin"));
+        for (String tool : new String[] {"java", "javac"}) {
+            Path exe = jdk17.resolve("bin").resolve(tool);
+            Files.writeString(exe, """
+                    #!/bin/sh
+                    if [ "$1" = "-version" ]; then echo 'openjdk version "17.0.12" 2024-07-16' >&2; exit 0; fi
+                    echo "JDK 17 was used: UnsupportedClassVersionError" >&2; exit 97
+                    """);
+            exe.toFile().setExecutable(true);
+        }
+        Path jdk25 = Path.of(System.getProperty("java.home"));
+        String home = System.getProperty("user.home");
+        // bin/jdk25.sh searches /usr/lib/jvm, /opt/java and ~/.sdkman; a JDK 25 elsewhere is found through
+        // JAVA_HOME only, so then this run keeps the default java on PATH at 17 but JAVA_HOME at 25
+        boolean findable = jdk25.startsWith("/usr/lib/jvm") || jdk25.startsWith("/opt/java")
+                || jdk25.startsWith(Path.of(home, ".sdkman", "candidates", "java"));
+        var env = new java.util.HashMap<String, String>();
+        env.put("PATH", jdk17.resolve("bin") + java.io.File.pathSeparator + System.getenv("PATH"));
+        env.put("JAVA_HOME", findable ? jdk17.toString() : jdk25.toString());
+        env.put("QUIESCE_DEMO_JAR", SampleRun.demoJar().toAbsolutePath().toString()); // built by this build: no rebuild
+        SampleRun run = SampleRun.exec("demo.sh sample", List.of("bash", script.toString(), "sample",
+                "Sample01_SignalHandling"), env);
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+        assertThat(run.stderr()).doesNotContain("JDK 17 was used");
+        run.assertInOrder("ready; sending SIGTERM to myself",
+                "shutdown report: signal SIGTERM (SIGNAL), outcome CLEAN, exit code 0",
+                "exiting with code 0");
+
+        SampleRun byNumber = SampleRun.exec("demo.sh sample 1", List.of("bash", script.toString(), "sample", "1"), env);
+        assertThat(byNumber.exitCode()).as(byNumber.describe()).isZero();
+        assertThat(byNumber.output()).contains("exiting with code 0");
+        SampleRun unknown = SampleRun.exec("demo.sh sample x", List.of("bash", script.toString(), "sample", "NoSuch"),
+                env);
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("no sample 'NoSuch'").contains("Sample15_PitfallGraceShorterThanP99");
+    }
 }
