@@ -160,9 +160,35 @@ public final class DrainingHttpServer {
 
     private DrainingHttpServer start() {
         server.setExecutor(new ExchangeExecutor());
-        shutdown.fork("http-server", this::serve);
-        Uninterruptibles.await(scopeOpened);
-        shutdown.onStopAccepting("http", this::stopAccepting);
+        // A shutdown that starts while this server starts (a SIGTERM during start-up) wins: the service may
+        // never run, or the stop-accepting phase may be past; then the server is closed, not left listening.
+        var service = shutdown.fork("http-server", this::serve);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    if (scopeOpened.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // restored below, as Uninterruptibles.await does
+                    continue;
+                }
+                if (service.state() != dev.quiesce.Subtask.State.UNAVAILABLE) { // it ended without opening its scope
+                    throw new IllegalStateException("the shutdown has already started: start the server before it");
+                }
+            }
+            shutdown.onStopAccepting("http", this::stopAccepting);
+        } catch (IllegalStateException shutdownStarted) {
+            stopNow();
+            throw new IllegalStateException("the shutdown started while the HTTP server on " + server.getAddress()
+                    + " was starting: the server is closed, not started; stop the start-up when "
+                    + "Shutdown.isShuttingDown() is true", shutdownStarted);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         server.start();
         probe = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
         // One probe now: it loads and links the socket code stopAccepting() uses after SIGTERM (measured: several
