@@ -76,6 +76,14 @@ import org.slf4j.LoggerFactory;
  * shorten. A watchdog dumps the threads and halts the JVM with {@link ShutdownReport#HALTED_EXIT_CODE}
  * if the sequence still runs at the platform budget minus half the margin.
  *
+ * <h2>A shutdown during start-up</h2>
+ * The signal handlers are installed first thing in {@link Builder#start()}; a SIGTERM before that is the
+ * JVM's (exit code 143, nothing to report). Once the sequence has started, the rest of a start-up does no
+ * harm: {@link #fork} returns a subtask that never runs, {@link #markReady()} is ignored (and returns
+ * {@code false}), a hook registered before its phase runs and one registered once its phase has begun is
+ * refused with an {@link IllegalStateException} that says what to do; a service that never became ready
+ * (see {@link #becameReady()}) waits no pre-drain delay and keeps the state its previous run left.
+ *
  * <p>Thread-safe: every method may be called from any thread. Registration methods may be called until
  * the sequence reaches the phase that uses them.
  */

@@ -122,7 +122,10 @@ public record ShutdownReport(
         FAILED,
         /** Did not return within its timeout; it was interrupted and abandoned. */
         TIMED_OUT,
-        /** Not run: no budget was left for it. */
+        /**
+         * Not run: no budget was left for it, or it is a state hook and the service never became ready
+         * (see {@link Shutdown#becameReady()}); {@link HookOutcome#error()} says which.
+         */
         SKIPPED
     }
 
