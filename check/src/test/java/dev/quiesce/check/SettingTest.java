@@ -55,10 +55,10 @@ class SettingTest {
     @Test
     void demoDefaults_areTheDemos() throws IOException {
         String demo = Files.readString(DEMO);
-        Map<String, Long> locals = durations(DEMO, DURATION, 3, 4); // Settings.parse: Duration preDrain = ...
+        Map<String, Long> locals = durations(DEMO, DURATION, 3, 4); // Settings: Duration DEFAULT_PRE_DRAIN = ...
         Map<String, Long> calls = durations(DEMO, BUILDER_CALL, 3, 4); // serve: .persistBudget(Duration.ofSeconds(2))
-        Map<Setting, String> local = Map.of(Setting.PRE_DRAIN, "preDrain", Setting.GRACE, "grace",
-                Setting.CANCEL_GRACE, "cancelGrace", Setting.BUDGET, "budget");
+        Map<Setting, String> local = Map.of(Setting.PRE_DRAIN, "DEFAULT_PRE_DRAIN", Setting.GRACE,
+                "DEFAULT_GRACE", Setting.CANCEL_GRACE, "DEFAULT_CANCEL_GRACE", Setting.BUDGET, "DEFAULT_BUDGET");
 
         for (Setting s : Setting.values()) {
             switch (s.demo) {

@@ -10,7 +10,6 @@ import dev.quiesce.Shield;
 import dev.quiesce.internal.Json;
 import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.SubtaskImpl;
-import dev.quiesce.internal.Uninterruptibles;
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
@@ -178,8 +177,32 @@ public final class DrainingHttpServer {
      */
     private DrainingHttpServer start() {
         server.setExecutor(new ExchangeExecutor());
-        shutdown.fork("http-server", this::serve);
-        Uninterruptibles.await(scopeOpened);
+        // A shutdown that starts while this server starts (a SIGTERM during start-up) wins: the service may
+        // never run (a fork into a shutdown that has begun does not run), or the stop-accepting phase may be
+        // past; then the builder undoes the start (abandonStart) and the server is closed, not left listening.
+        var service = shutdown.fork("http-server", this::serve);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    if (scopeOpened.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // restored below, as Uninterruptibles.await does
+                    continue;
+                }
+                if (service.state() != dev.quiesce.Subtask.State.UNAVAILABLE) { // it ended without opening its scope
+                    throw new IllegalStateException("the shutdown started while the HTTP server on "
+                            + server.getAddress() + " was starting: the server is closed, not started; stop the "
+                            + "start-up when Shutdown.isShuttingDown() is true");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         server.start();
         started = true;
         InetAddress bound = server.getAddress().getAddress();

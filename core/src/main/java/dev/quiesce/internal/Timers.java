@@ -88,4 +88,50 @@ public final class Timers {
             return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
     }
+
+    /** {@code a + b} for non-negative nanosecond counts, saturated at {@link Long#MAX_VALUE}. */
+    public static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
+    }
+
+    /** The largest {@link Duration}: what a saturated sum of durations is at most. */
+    public static final Duration MAX_DURATION = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+
+    /** {@code a + b}, saturated at {@link #MAX_DURATION} (or its negation) instead of throwing. */
+    public static Duration saturatedPlus(Duration a, Duration b) {
+        try {
+            return a.plus(b);
+        } catch (ArithmeticException e) {
+            return a.isNegative() ? Duration.ofSeconds(Long.MIN_VALUE) : MAX_DURATION;
+        }
+    }
+
+    /**
+     * {@code d} for an error message or a log line, whatever its size: {@code "1500 ms"}, or the ISO form
+     * ({@code PT2562047788015215H30M7S}) where the milliseconds do not fit a {@code long}. The shutdown's
+     * messages use this; {@link #describe} also gives the ISO form.
+     */
+    public static String describeMillis(Duration d) {
+        if (d == null) {
+            return "null";
+        }
+        try {
+            return d.toMillis() + " ms";
+        } catch (ArithmeticException e) {
+            return d.toString();
+        }
+    }
+
+    /**
+     * A {@link System#nanoTime()} deadline {@code d} from now, for code that compares it as
+     * {@code deadline - System.nanoTime()}: saturated so that the difference never overflows.
+     */
+    public static long deadlineNanos(Duration d) {
+        long now = System.nanoTime();
+        long n = Math.max(0, saturatedNanos(d));
+        // now + n may wrap, but deadline - later stays right for any n up to Long.MAX_VALUE minus what elapses:
+        // keep a quarter of the range free for the elapsed time
+        return now + Math.min(n, Long.MAX_VALUE / 4 * 3);
+    }
 }

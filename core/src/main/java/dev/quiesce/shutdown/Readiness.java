@@ -97,7 +97,8 @@ public final class Readiness {
      */
     public boolean await(State target, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(target, "target");
-        long nanos = timeout.toNanos();
+        Objects.requireNonNull(timeout, "timeout");
+        long nanos = dev.quiesce.internal.Timers.saturatedNanos(timeout);
         lock.lock();
         try {
             while (state.get().compareTo(target) < 0) {

@@ -6,6 +6,7 @@ import dev.quiesce.Scope;
 import dev.quiesce.Straggler;
 import dev.quiesce.Subtask;
 import dev.quiesce.internal.HookRunner;
+import dev.quiesce.internal.NotRunSubtasks;
 import dev.quiesce.internal.PhaseEvent;
 import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.Signals;
@@ -64,6 +65,14 @@ import org.slf4j.LoggerFactory;
  * shorten. A watchdog dumps the threads and halts the JVM with {@link ShutdownReport#HALTED_EXIT_CODE}
  * if the sequence still runs at the platform budget minus half the margin.
  *
+ * <h2>A shutdown during start-up</h2>
+ * The signal handlers are installed first thing in {@link Builder#start()}; a SIGTERM before that is the
+ * JVM's (exit code 143, nothing to report). Once the sequence has started, the rest of a start-up does no
+ * harm: {@link #fork} returns a subtask that never runs, {@link #markReady()} is ignored (and returns
+ * {@code false}), a hook registered before its phase runs and one registered once its phase has begun is
+ * refused with an {@link IllegalStateException} that says what to do; a service that never became ready
+ * (see {@link #becameReady()}) waits no pre-drain delay and keeps the state its previous run left.
+ *
  * <p>Thread-safe: every method may be called from any thread. Registration methods may be called until
  * the sequence reaches the phase that uses them.
  */
@@ -93,11 +102,29 @@ public final class Shutdown {
         void run() throws Exception;
     }
 
-    /** A state hook; it is told how long it may take. */
+    /**
+     * A state hook; it is told how long it may take. A hook registered with {@link WhenNeverReady#RUN} can ask
+     * {@link Shutdown#becameReady()} whether the service ever became ready, i.e. whether the state it holds is
+     * the state of a service that ran or only what a failed start-up left.
+     */
     @FunctionalInterface
     public interface PersistHook {
         /** Persists state within {@code budget}. */
         void persist(Duration budget) throws Exception;
+    }
+
+    /**
+     * What a state hook does when the service never became ready ({@link #markReady()} was not called before
+     * the sequence started: a failed or interrupted start-up).
+     */
+    public enum WhenNeverReady {
+        /**
+         * The default: the hook is skipped (reported {@link ShutdownReport.HookStatus#SKIPPED}), so that the
+         * state a previous run left behind is not overwritten by a service that never served.
+         */
+        SKIP,
+        /** The hook runs anyway; it can tell with {@link Shutdown#becameReady()}. */
+        RUN
     }
 
     /** Is told about every phase as it starts and ends (on the shutdown's coordinator thread). */
@@ -112,7 +139,13 @@ public final class Shutdown {
         default void reported(ShutdownReport report) {}
     }
 
-    private record Registered<H>(String name, H hook, Duration timeout) {}
+    /**
+     * A registered hook.
+     *
+     * @param timeout its own timeout, or {@code null} for a share of its phase's budget (see {@link #onCleanup})
+     * @param whenNeverReady for state hooks: whether it runs after a start-up that never became ready
+     */
+    private record Registered<H>(String name, H hook, Duration timeout, WhenNeverReady whenNeverReady) {}
 
     private final Config cfg;
     private final Readiness readiness = new Readiness();
@@ -136,6 +169,8 @@ public final class Shutdown {
     private volatile CancelReason reason;
     private volatile String triggerKind;
     private volatile boolean escalated;
+    private volatile boolean becameReady;
+    private volatile boolean coordinatorInterrupted;
     private volatile boolean jvmShuttingDown;
     private volatile Integer exitCodeOverride;
     private volatile long triggerNanos;
@@ -176,74 +211,154 @@ public final class Shutdown {
      * {@code /<name>/<service>}. A service should return when {@link Scope#stopRequested()} turns true
      * (the drain phase asks), and must stop when interrupted (the cancel phase). A service that fails
      * starts the shutdown, with exit code 1.
+     *
+     * <p>Once the sequence has started (a SIGTERM during start-up), the service is not started: like a fork
+     * into a cancelled {@code StructuredTaskScope}, this returns a subtask that never runs and is
+     * {@link Subtask.State#CANCELLED}, rather than throwing. A fork that races with the trigger may start;
+     * the drain then asks it to stop like any other service.
      */
     public Subtask<Object> fork(String name, Hook service) {
         requireName(name);
         Objects.requireNonNull(service, "service must not be null");
+        ScopeImpl<Object, Void> r = root();
         if (state.get() != RUNNING) {
-            throw new IllegalStateException("shutdown already started: service " + name
-                    + " is not started; fork services before the shutdown is triggered");
+            LOG.info("service {} not started: the shutdown has already started", name);
+            return NotRunSubtasks.cancelled(r);
         }
-        return root().forkService(name, () -> {
+        try {
+            return r.forkService(name, new ServiceCall(service));
+        } catch (IllegalStateException closed) {
+            if (state.get() == RUNNING) {
+                throw closed;
+            }
+            // the sequence started and closed the root scope since the check
+            LOG.info("service {} not started: the shutdown has already started", name);
+            return NotRunSubtasks.cancelled(r);
+        }
+    }
+
+    /** A service as the root scope runs it (a class, not a lambda: see {@link HookCall}). */
+    private static final class ServiceCall implements java.util.concurrent.Callable<Object> {
+        private final Hook service;
+
+        ServiceCall(Hook service) {
+            this.service = service;
+        }
+
+        @Override
+        public Object call() throws Exception {
             service.run();
             return null;
-        });
+        }
     }
 
-    /** Registers a listener that stops accepting new work (closes a server's accept side) in {@link Phase#STOP_ACCEPTING}. */
+    /**
+     * Registers a listener that stops accepting new work (closes a server's accept side) in
+     * {@link Phase#STOP_ACCEPTING}. The listeners share the stop-accepting budget by the rule of
+     * {@link #onCleanup(String, AutoCloseable)}: each is guaranteed an equal share, so one that hangs does
+     * not keep the others from running.
+     *
+     * @throws IllegalStateException if the sequence has already reached {@link Phase#STOP_ACCEPTING}: the
+     *     listener would never run (see {@link #onCleanup(String, AutoCloseable)})
+     */
     public void onStopAccepting(String name, Hook listener) {
-        register(stopListeners, name, listener, cfg.stopAcceptingBudget, "stop-accepting", Phase.STOP_ACCEPTING);
+        register(stopListeners, name, listener, null, WhenNeverReady.RUN, "stop-accepting", Phase.STOP_ACCEPTING);
     }
 
-    /** Registers a state hook for {@link Phase#PERSIST}, bounded by the persist budget. */
+    /**
+     * Registers a state hook for {@link Phase#PERSIST}. State hooks share the persist budget by the rule of
+     * {@link #onCleanup(String, AutoCloseable)}: each hook without a timeout of its own is guaranteed an equal
+     * share of the budget (budget / number of state hooks) and may take longer when the hooks before it took
+     * less, up to what is left of the phase minus the shares of the hooks after it; so one hook that never
+     * returns is timed out at its share and every other hook still runs. Hooks run in registration order.
+     *
+     * <p>If the service never became ready ({@link #markReady()} was not called before the sequence started:
+     * a failed or interrupted start-up), the hook is skipped and reported {@link ShutdownReport.HookStatus#SKIPPED}
+     * with the reason, so that a start-up that failed does not overwrite the state a previous run left;
+     * register it with {@link WhenNeverReady#RUN} to run it anyway.
+     *
+     * @throws IllegalStateException if the sequence has already reached {@link Phase#PERSIST}: the hook
+     *     would never run; persist the state yourself
+     */
     public void onPersist(String name, PersistHook hook) {
-        register(persistHooks, name, hook, cfg.persistBudget, "persist", Phase.PERSIST);
+        register(persistHooks, name, hook, null, WhenNeverReady.SKIP, "persist", Phase.PERSIST);
     }
 
-    /** Like {@link #onPersist(String, PersistHook)} with a timeout of its own (at most the persist budget). */
+    /**
+     * Like {@link #onPersist(String, PersistHook)} with a timeout of its own (at most the persist budget): the
+     * hook gets its timeout, or what is left of the phase if that is less, instead of a share.
+     */
     public void onPersist(String name, PersistHook hook, Duration timeout) {
-        register(persistHooks, name, hook, checkTimeout(timeout, cfg.persistBudget, "persist"), "persist",
-                Phase.PERSIST);
+        register(persistHooks, name, hook, checkTimeout(timeout, cfg.persistBudget, "persist"), WhenNeverReady.SKIP,
+                "persist", Phase.PERSIST);
+    }
+
+    /** Like {@link #onPersist(String, PersistHook)}, saying what the hook does if the service never became ready. */
+    public void onPersist(String name, PersistHook hook, WhenNeverReady whenNeverReady) {
+        Objects.requireNonNull(whenNeverReady, "whenNeverReady must not be null; use WhenNeverReady.SKIP or RUN");
+        register(persistHooks, name, hook, null, whenNeverReady, "persist", Phase.PERSIST);
     }
 
     /**
      * Registers a resource to close in {@link Phase#CLEANUP}. Resources close in reverse order of
-     * registration (register the pool before the server that uses it), each bounded by the cleanup budget.
+     * registration (register the pool before the server that uses it), also after a start-up that never
+     * became ready.
+     *
+     * <p>Budget: the resources share the cleanup budget. Each resource without a timeout of its own is
+     * guaranteed an equal share (cleanup budget / number of resources) and may take longer when those
+     * closed before it took less: up to what is left of the phase minus the shares of those still to close.
+     * So a resource whose {@code close()} never returns is interrupted and abandoned at its share, reported
+     * {@link ShutdownReport.HookStatus#TIMED_OUT}, and every resource after it still closes. A resource with
+     * a timeout of its own ({@link #onCleanup(String, AutoCloseable, Duration)}) gets that timeout (or what is
+     * left of the phase, if less) instead of a share.
+     *
+     * @throws IllegalStateException if the sequence has already reached {@link Phase#CLEANUP}: the resource
+     *     would never be closed by the shutdown; close it yourself. Registered after the trigger but before
+     *     its phase, it is closed like any other.
      */
     public void onCleanup(String name, AutoCloseable resource) {
-        register(cleanups, name, resource, cfg.cleanupBudget, "cleanup", Phase.CLEANUP);
+        register(cleanups, name, resource, null, WhenNeverReady.RUN, "cleanup", Phase.CLEANUP);
     }
 
     /** Like {@link #onCleanup(String, AutoCloseable)} with a timeout of its own (at most the cleanup budget). */
     public void onCleanup(String name, AutoCloseable resource, Duration timeout) {
-        register(cleanups, name, resource, checkTimeout(timeout, cfg.cleanupBudget, "cleanup"), "cleanup",
-                Phase.CLEANUP);
+        register(cleanups, name, resource, checkTimeout(timeout, cfg.cleanupBudget, "cleanup"), WhenNeverReady.RUN,
+                "cleanup", Phase.CLEANUP);
     }
 
     /** Registers a hook that SIGHUP runs (reload configuration, reopen logs); the service keeps serving. */
     public void onReload(String name, Hook hook) {
         requireName(name);
         Objects.requireNonNull(hook, "reload hook must not be null");
-        reloadHooks.add(new Registered<>(name, hook, cfg.reloadTimeout));
+        reloadHooks.add(new Registered<>(name, hook, cfg.reloadTimeout, WhenNeverReady.RUN));
     }
 
-    private <H> void register(List<Registered<H>> list, String name, H hook, Duration timeout, String what,
-            Phase usedIn) {
+    private <H> void register(List<Registered<H>> list, String name, H hook, Duration timeout,
+            WhenNeverReady whenNeverReady, String what, Phase usedIn) {
         requireName(name);
         Objects.requireNonNull(hook, what + " hook must not be null");
-        Phase p = phase;
-        if (p != null && p.compareTo(usedIn) >= 0) {
-            throw new IllegalStateException("the shutdown is already in phase " + p + ": " + what + " hook "
-                    + name + " would never run; register it before the shutdown starts");
+        // under the lock that Recorder.start takes to enter a phase: a hook is either added before its phase
+        // reads the list (and runs), or sees the phase and is refused; never added to a list already read
+        lock.lock();
+        try {
+            Phase p = phase;
+            if (p != null && p.compareTo(usedIn) >= 0) {
+                throw new IllegalStateException("the shutdown is already in phase " + p + ": " + what + " hook "
+                        + name + " would never run; register it before the shutdown starts (during start-up, "
+                        + "stop starting once isShuttingDown() is true" + (usedIn == Phase.CLEANUP
+                        ? ", and close this resource yourself)" : ")"));
+            }
+            list.add(new Registered<>(name, hook, timeout, whenNeverReady));
+        } finally {
+            lock.unlock();
         }
-        list.add(new Registered<>(name, hook, timeout));
     }
 
     private static Duration checkTimeout(Duration timeout, Duration budget, String what) {
         requirePositive(timeout, what + " timeout");
         if (timeout.compareTo(budget) > 0) {
-            throw new IllegalArgumentException(what + " timeout " + timeout + " is longer than the " + what
-                    + " budget " + budget + ": shorten the timeout or raise the budget with Builder." + what
+            throw new IllegalArgumentException(what + " timeout " + ms(timeout) + " is longer than the " + what
+                    + " budget " + ms(budget) + ": shorten the timeout or raise the budget with Builder." + what
                     + "Budget(..)");
         }
         return timeout;
@@ -262,10 +377,43 @@ public final class Shutdown {
      * Marks the service ready: readiness moves from {@code STARTING} to {@code SERVING}. Startup is over:
      * from now on the thread that called {@code start()} may end however it likes (see
      * {@link Builder#start()}).
+     *
+     * <p>Once the sequence has started (a SIGTERM during start-up), the call is ignored, as a readiness
+     * flip after draining began would be: the service never becomes ready, so the sequence skips the
+     * pre-drain delay and the state hooks (see {@link #becameReady()}).
+     *
+     * @return whether the service is now ready; {@code false} if the shutdown had already started
      */
-    public void markReady() {
-        readiness.advanceTo(Readiness.State.SERVING);
+    public boolean markReady() {
+        boolean ready;
+        lock.lock(); // against trigger(): the service became ready before the sequence started, or never
+        try {
+            ready = state.get() == RUNNING;
+            if (ready) {
+                becameReady = true;
+                readiness.advanceTo(Readiness.State.SERVING);
+            }
+        } finally {
+            lock.unlock();
+        }
         unwatchStarter();
+        if (!ready) {
+            LOG.info("markReady() ignored: the shutdown has already started");
+        }
+        return ready;
+    }
+
+    /**
+     * Whether the service ever became ready: {@link #markReady()} was called before the sequence started,
+     * so readiness was {@code SERVING} at some point and a load balancer may have sent traffic. This is what
+     * "was ever accepting traffic" means to the sequence: if it is {@code false} when the sequence starts
+     * (a start-up that failed or was interrupted by a signal), there is no pre-drain delay (no load balancer
+     * was told to send anything, so none needs to be told to stop), and state hooks are skipped unless
+     * registered with {@link WhenNeverReady#RUN}. A listener or server registered before then does not count:
+     * it may have accepted a connection, but readiness never said it should receive any.
+     */
+    public boolean becameReady() {
+        return becameReady;
     }
 
     /** The service's readiness, for health endpoints. */
@@ -312,7 +460,7 @@ public final class Shutdown {
     /** Time left of the sequence's budget (platform budget minus margin), or the whole budget before a trigger. */
     public Duration remaining() {
         long d = budgetDeadlineNanos;
-        if (d == Long.MAX_VALUE) {
+        if (state.get() == RUNNING || d == Long.MAX_VALUE) {
             return cfg.sequenceBudget;
         }
         long left = d - System.nanoTime();
@@ -330,8 +478,10 @@ public final class Shutdown {
         }
         long at = cancelAtNanos;
         if (at == Long.MAX_VALUE) {
-            at = triggerNanos + cfg.preDrainDelay.toNanos() + cfg.stopAcceptingBudget.toNanos()
-                    + cfg.gracePeriod.toNanos();
+            long sum = Timers.saturatedAdd(Timers.saturatedAdd(Timers.saturatedNanos(cfg.preDrainDelay),
+                    Timers.saturatedNanos(cfg.stopAcceptingBudget)), Timers.saturatedNanos(cfg.gracePeriod));
+            long elapsed = System.nanoTime() - triggerNanos;
+            return Optional.of(elapsed >= sum ? Duration.ZERO : Duration.ofNanos(sum - elapsed));
         }
         long left = at - System.nanoTime();
         return Optional.of(left <= 0 ? Duration.ZERO : Duration.ofNanos(left));
@@ -388,15 +538,20 @@ public final class Shutdown {
     }
 
     private boolean trigger(CancelReason why, String kind) {
-        if (!state.compareAndSet(RUNNING, TRIGGERED)) {
-            return false;
+        lock.lock(); // against markReady(): see becameReady()
+        try {
+            if (!state.compareAndSet(RUNNING, TRIGGERED)) {
+                return false;
+            }
+            triggerNanos = System.nanoTime();
+            reason = why;
+            triggerKind = kind;
+        } finally {
+            lock.unlock();
         }
-        triggerNanos = System.nanoTime();
         inFlightAtTrigger = inFlight.inFlight();
         completedAtTrigger = inFlight.completed();
-        budgetDeadlineNanos = triggerNanos + cfg.sequenceBudget.toNanos();
-        reason = why;
-        triggerKind = kind;
+        budgetDeadlineNanos = Timers.deadlineNanos(cfg.sequenceBudget);
         // plain nanosecond arithmetic: Duration.dividedBy(long) goes through BigDecimal, whose classes
         // would be loaded here, after SIGTERM, inside the measured shutdown
         long watchdogDelay = Timers.saturatedNanos(cfg.platformBudget) - Timers.saturatedNanos(cfg.margin) / 2;
@@ -437,16 +592,31 @@ public final class Shutdown {
                     + "signals in this JVM, and a signal can have only one handler: use one Shutdown per process, "
                     + "or start this one with signals() (none)");
         }
+        // The signal handlers first: until they are installed, a SIGTERM is the JVM's, which exits with 143
+        // and runs shutdown hooks while this start-up goes on, so the process's exit code and this sequence's
+        // report would disagree. A signal from now on is queued and starts this sequence (even before the
+        // coordinator runs: it runs the sequence as soon as it starts).
+        installSignals();
+        Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(this::onJvmShutdown);
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            jvmHook = hook;
+        } catch (IllegalStateException exiting) {
+            // the JVM is already exiting (a signal before the handlers, or System.exit elsewhere): its exit
+            // code stands; run what can be run of the sequence before it halts, and let start-up see it
+            jvmShuttingDown = true;
+            LOG.warn("the JVM was already exiting when the shutdown started; running the sequence while it exits");
+        }
+        watchStarter();
         preload();
         Thread c = Thread.ofPlatform().name("quiesce-shutdown").daemon(false).unstarted(this::coordinate);
         coordinator = c;
         c.start();
         Uninterruptibles.await(rootOpened);
-        installSignals();
-        Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(this::onJvmShutdown);
-        Runtime.getRuntime().addShutdownHook(hook);
-        jvmHook = hook;
-        watchStarter();
+        if (jvmShuttingDown) {
+            trigger(CancelReason.explicit("JVM shutdown (it was already exiting when the shutdown started)"),
+                    "JVM_SHUTDOWN");
+        }
         LOG.info("shutdown armed: {}", cfg);
         return this;
     }
@@ -665,7 +835,7 @@ public final class Shutdown {
         }
         try {
             // bounded: the watchdog halts the JVM at the platform budget anyway
-            done.await(cfg.platformBudget.toNanos(), TimeUnit.NANOSECONDS);
+            done.await(Timers.saturatedNanos(cfg.platformBudget), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -682,7 +852,9 @@ public final class Shutdown {
 
     /** Like {@link #awaitTermination()}, bounded; empty if the sequence has not ended by then. */
     public Optional<ShutdownReport> awaitTermination(Duration timeout) throws InterruptedException {
-        return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS) ? Optional.ofNullable(report) : Optional.empty();
+        Objects.requireNonNull(timeout, "timeout");
+        return done.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS) ? Optional.ofNullable(report)
+                : Optional.empty();
     }
 
     // ------------------------------------------------------------------ the sequence
@@ -728,7 +900,12 @@ public final class Shutdown {
 
         void start(Phase p) {
             current = p;
-            phase = p;
+            lock.lock(); // see register(): a hook registered from now on for this phase is refused
+            try {
+                phase = p;
+            } finally {
+                lock.unlock();
+            }
             start = System.nanoTime();
             event = PhaseEvent.start();
             LOG.info("shutdown phase {} started", p);
@@ -757,6 +934,13 @@ public final class Shutdown {
             }
         }
 
+        ShutdownReport.HookStatus skip(Phase p, String name, String why) {
+            hooks.add(new ShutdownReport.HookOutcome(p, name, ShutdownReport.HookStatus.SKIPPED, Duration.ZERO,
+                    Optional.of(why)));
+            LOG.info("shutdown {} hook {} skipped: {}", p, name, why);
+            return ShutdownReport.HookStatus.SKIPPED;
+        }
+
         ShutdownReport.HookStatus hook(Phase p, String name, Duration timeout, java.util.concurrent.Callable<?> body) {
             if (timeout.isZero() || timeout.isNegative()) {
                 hooks.add(new ShutdownReport.HookOutcome(p, name, ShutdownReport.HookStatus.SKIPPED, Duration.ZERO,
@@ -773,7 +957,7 @@ public final class Shutdown {
             };
             Optional<String> error = switch (status) {
                 case FAILED -> Optional.of(String.valueOf(r.error()));
-                case TIMED_OUT -> Optional.of("did not return within " + timeout.toMillis() + " ms; interrupted and abandoned");
+                case TIMED_OUT -> Optional.of("did not return within " + ms(timeout) + "; interrupted and abandoned");
                 default -> Optional.empty();
             };
             hooks.add(new ShutdownReport.HookOutcome(p, name, status, r.duration(), error));
@@ -796,27 +980,40 @@ public final class Shutdown {
         rec.end(why.describe() + " (" + triggerKind + "), " + inFlightAtTrigger + " in flight");
 
         rec.start(Phase.READINESS);
+        boolean wasReady = becameReady; // final now: markReady() after the trigger is ignored
         readiness.advanceTo(Readiness.State.DRAINING);
-        boolean waitedFull = waitUnlessEscalated(cfg.preDrainDelay);
-        rec.end(cfg.preDrainDelay.isZero() ? "readiness DRAINING, no pre-drain delay"
-                : waitedFull ? "readiness DRAINING, pre-drain delay " + cfg.preDrainDelay.toMillis() + " ms"
-                : "readiness DRAINING, pre-drain delay cut short by escalation");
+        String preDrain;
+        if (cfg.preDrainDelay.isZero()) {
+            preDrain = "no pre-drain delay";
+        } else if (!wasReady) {
+            preDrain = "no pre-drain delay: the service never became ready, so no load balancer sends it traffic";
+        } else {
+            preDrain = switch (waitUnlessEscalated(cfg.preDrainDelay)) {
+                case WAITED -> "pre-drain delay " + ms(cfg.preDrainDelay);
+                case ESCALATED -> "pre-drain delay cut short by escalation";
+                case INTERRUPTED -> "pre-drain delay interrupted (the shutdown's thread was interrupted)";
+            };
+        }
+        rec.end("readiness DRAINING, " + preDrain);
 
         rec.start(Phase.STOP_ACCEPTING);
         int listenerFailures = 0;
-        for (Registered<Hook> l : stopListeners) {
-            if (rec.hook(Phase.STOP_ACCEPTING, l.name(), min(l.timeout(), remaining()),
+        List<Registered<Hook>> listeners = List.copyOf(stopListeners);
+        var listenerShares = new Shares(listeners, cfg.stopAcceptingBudget);
+        for (int i = 0; i < listeners.size(); i++) {
+            Registered<Hook> l = listeners.get(i);
+            if (rec.hook(Phase.STOP_ACCEPTING, l.name(), listenerShares.budget(i),
                     new HookCall(Phase.STOP_ACCEPTING, l.hook(), Duration.ZERO)) != ShutdownReport.HookStatus.OK) {
                 listenerFailures++;
             }
         }
-        rec.end(stopListeners.size() + " listeners stopped accepting" + (listenerFailures > 0
+        rec.end(listeners.size() + " listeners stopped accepting" + (listenerFailures > 0
                 ? ", " + listenerFailures + " failed" : ""));
 
         rec.start(Phase.DRAIN);
         r.requestStop();
         stopRequested.countDown();
-        long graceDeadline = System.nanoTime() + cfg.gracePeriod.toNanos();
+        long graceDeadline = Timers.deadlineNanos(cfg.gracePeriod);
         cancelAtNanos = graceDeadline;
         boolean idle = awaitIdle(graceDeadline);
         boolean servicesDone = r.awaitNoRunning(graceDeadline, escalatedCheck);
@@ -830,7 +1027,7 @@ public final class Shutdown {
         cancelAtNanos = System.nanoTime();
         int tasksCancelled = r.totalRunning();
         r.cancel(why);
-        long cancelDeadline = System.nanoTime() + cfg.cancelGrace.toNanos();
+        long cancelDeadline = Timers.deadlineNanos(cfg.cancelGrace);
         boolean allStopped = r.awaitNoRunning(cancelDeadline, NEVER) && r.totalRunning() == 0;
         rec.end(tasksCancelled == 0 ? "nothing left to cancel"
                 : "interrupted " + tasksCancelled + " tasks" + (allStopped ? ", all stopped" : ", some did not stop"));
@@ -842,30 +1039,45 @@ public final class Shutdown {
         rec.end(stragglers.isEmpty() ? "no stragglers" : stragglers.size() + " stragglers abandoned");
 
         rec.start(Phase.PERSIST);
-        long persistDeadline = System.nanoTime() + cfg.persistBudget.toNanos();
         int hookFailures = listenerFailures;
-        for (Registered<PersistHook> h : persistHooks) {
-            Duration budget = min(min(h.timeout(), untilNanos(persistDeadline)), remaining());
+        List<Registered<PersistHook>> states = List.copyOf(persistHooks);
+        int skipped = 0;
+        List<Registered<PersistHook>> toRun = new ArrayList<>();
+        for (Registered<PersistHook> h : states) {
+            if (!wasReady && h.whenNeverReady() == WhenNeverReady.SKIP) {
+                rec.skip(Phase.PERSIST, h.name(), "the service never became ready: the state a previous run left "
+                        + "is kept (register with WhenNeverReady.RUN to persist anyway)");
+                skipped++;
+            } else {
+                toRun.add(h);
+            }
+        }
+        var persistShares = new Shares(toRun, cfg.persistBudget);
+        for (int i = 0; i < toRun.size(); i++) {
+            Registered<PersistHook> h = toRun.get(i);
+            Duration budget = persistShares.budget(i);
             if (rec.hook(Phase.PERSIST, h.name(), budget, new HookCall(Phase.PERSIST, h.hook(), budget))
                     != ShutdownReport.HookStatus.OK) {
                 hookFailures++;
             }
         }
-        rec.end(persistHooks.size() + " state hooks, " + (persistHooks.size() - countFailed(rec, Phase.PERSIST)) + " ok");
+        rec.end(states.size() + " state hooks, " + (toRun.size() - countFailed(rec, Phase.PERSIST) + skipped) + " ok"
+                + (skipped > 0 ? ", " + skipped + " skipped: the service never became ready" : ""));
 
         rec.start(Phase.CLEANUP);
-        long cleanupDeadline = System.nanoTime() + cfg.cleanupBudget.toNanos();
         List<Registered<AutoCloseable>> reversed = new ArrayList<>(cleanups);
         java.util.Collections.reverse(reversed);
-        for (Registered<AutoCloseable> c : reversed) {
-            Duration budget = min(min(c.timeout(), untilNanos(cleanupDeadline)), remaining());
+        var cleanupShares = new Shares(reversed, cfg.cleanupBudget);
+        for (int i = 0; i < reversed.size(); i++) {
+            Registered<AutoCloseable> c = reversed.get(i);
+            Duration budget = cleanupShares.budget(i);
             if (rec.hook(Phase.CLEANUP, c.name(), budget, new HookCall(Phase.CLEANUP, c.hook(), budget))
                     != ShutdownReport.HookStatus.OK) {
                 hookFailures++;
             }
         }
-        rec.end(cleanups.size() + " resources, closed in reverse order, "
-                + (cleanups.size() - countFailed(rec, Phase.CLEANUP)) + " ok");
+        rec.end(reversed.size() + " resources, closed in reverse order, "
+                + (reversed.size() - countFailed(rec, Phase.CLEANUP)) + " ok");
 
         rec.start(Phase.REPORT);
         ShutdownReport.Outcome outcome;
@@ -879,10 +1091,14 @@ public final class Shutdown {
             outcome = ShutdownReport.Outcome.CLEAN;
         }
         rec.end("outcome " + outcome);
+        // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
+        // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
+        boolean jvmExiting = jvmShuttingDown || (cfg.exitPolicy == ExitPolicy.EXIT && !removeJvmHook());
         var rep = new ShutdownReport(why.describe(), triggerKind, startedAt,
                 Duration.ofNanos(System.nanoTime() - triggerNanos), rec.phases, inFlightAtTrigger, drained,
                 inFlightAtCancel, tasksCancelled, escalated, stragglers, rec.hooks, outcome,
-                exitCodeOverride != null ? exitCodeOverride : outcome.exitCode());
+                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM
+                        : exitCodeOverride != null ? exitCodeOverride : outcome.exitCode());
         if (outcome == ShutdownReport.Outcome.CLEAN) {
             if (LOG.isInfoEnabled()) {
                 LOG.info("{}", rep.toText());
@@ -898,6 +1114,9 @@ public final class Shutdown {
                 LOG.warn("phase listener threw", e);
             }
         }
+        if (coordinatorInterrupted) {
+            Thread.currentThread().interrupt(); // kept clear during the sequence; see waitUnlessEscalated
+        }
         finish(rep, rep.exitCode());
     }
 
@@ -909,19 +1128,30 @@ public final class Shutdown {
         unwatchStarter();
         SIGNAL_OWNER.compareAndSet(this, null);
         done.countDown();
-        if (cfg.exitPolicy == ExitPolicy.EXIT && !jvmShuttingDown) {
+        if (cfg.exitPolicy == ExitPolicy.EXIT && !jvmShuttingDown && exitCode != ShutdownReport.EXIT_CODE_OF_THE_JVM) {
             LOG.info("exiting with code {}", exitCode);
-            // The sequence has run, so the fallback hook has nothing left to do: removing it spares System.exit
-            // a thread start and join. Every other shutdown hook still runs (System.exit, not Runtime.halt).
-            Thread hook = jvmHook;
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException alreadyExiting) {
-                    // another thread has started the JVM's shutdown; the hook runs and returns at once
-                }
-            }
+            removeJvmHook();
             System.exit(exitCode);
+        }
+    }
+
+    /**
+     * Removes the fallback JVM shutdown hook: once the sequence has run it has nothing left to do, and
+     * removing it spares System.exit a thread start and join (every other shutdown hook still runs).
+     *
+     * @return {@code false} if the JVM is already exiting (then the hook runs and returns at once)
+     */
+    private boolean removeJvmHook() {
+        Thread hook = jvmHook;
+        if (hook == null) {
+            return !jvmShuttingDown;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            jvmHook = null;
+            return true;
+        } catch (IllegalStateException alreadyExiting) {
+            return false;
         }
     }
 
@@ -961,28 +1191,64 @@ public final class Shutdown {
         }
     }
 
-    private boolean waitUnlessEscalated(Duration d) {
-        if (d.isZero()) {
-            return true;
-        }
-        long deadline = System.nanoTime() + d.toNanos();
+    private enum Wait { WAITED, ESCALATED, INTERRUPTED }
+
+    /**
+     * Waits {@code d} unless escalated. An interrupt of the coordinator ends the wait and is reported as
+     * such; the flag is kept clear for the rest of the sequence (whose every later wait would otherwise end
+     * at once) and restored before the exit.
+     */
+    private Wait waitUnlessEscalated(Duration d) {
+        long deadline = Timers.deadlineNanos(d);
         lock.lock();
         try {
             while (!escalated) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return true;
+                    return Wait.WAITED;
                 }
                 try {
                     changed.awaitNanos(left);
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
+                    coordinatorInterrupted = true;
+                    return Wait.INTERRUPTED;
                 }
             }
-            return false;
+            return Wait.ESCALATED;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The budgets of one phase's hooks: the rule documented on {@link #onCleanup(String, AutoCloseable)}. */
+    private final class Shares {
+        private final List<? extends Registered<?>> hooks;
+        private final long deadline;
+        private final long share;
+
+        Shares(List<? extends Registered<?>> hooks, Duration phaseBudget) {
+            this.hooks = hooks;
+            long total = Math.min(Timers.saturatedNanos(phaseBudget), Timers.saturatedNanos(remaining()));
+            this.deadline = Timers.deadlineNanos(Duration.ofNanos(Math.max(0, total)));
+            this.share = hooks.isEmpty() ? 0 : Math.max(0, total) / hooks.size();
+        }
+
+        /** The budget of hook {@code i}, to be asked right before it runs. */
+        Duration budget(int i) {
+            long left = Math.min(deadline - System.nanoTime(), Timers.saturatedNanos(remaining()));
+            if (left <= 0) {
+                return Duration.ZERO;
+            }
+            Duration own = hooks.get(i).timeout();
+            if (own != null) {
+                return Duration.ofNanos(Math.min(Timers.saturatedNanos(own), left));
+            }
+            long reserved = 0; // the guaranteed shares of the hooks still to run after this one
+            for (int j = i + 1; j < hooks.size(); j++) {
+                Duration t = hooks.get(j).timeout();
+                reserved = Timers.saturatedAdd(reserved, t == null ? share : Math.min(share, Timers.saturatedNanos(t)));
+            }
+            return Duration.ofNanos(Math.max(0, left - reserved));
         }
     }
 
@@ -1027,7 +1293,7 @@ public final class Shutdown {
     private static void requirePositive(Duration d, String what) {
         Objects.requireNonNull(d, what + " must not be null");
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d + " (" + d.toMillis() + " ms)"
+            throw new IllegalArgumentException(what + " must be positive, was " + d + " (" + ms(d) + ")"
                     + "; e.g. Duration.ofSeconds(2)");
         }
     }
@@ -1035,8 +1301,8 @@ public final class Shutdown {
     private static void requireNonNegative(Duration d, String what) {
         Objects.requireNonNull(d, what + " must not be null");
         if (d.isNegative()) {
-            throw new IllegalArgumentException(what + " must not be negative, was " + d + " (" + d.toMillis()
-                    + " ms); use Duration.ZERO for none");
+            throw new IllegalArgumentException(what + " must not be negative, was " + d + " (" + ms(d)
+                    + "); use Duration.ZERO for none");
         }
     }
 
@@ -1066,8 +1332,9 @@ public final class Shutdown {
         }
     }
 
+    /** {@code d} for a message, safe for any duration (see {@link Timers#describeMillis}). */
     private static String ms(Duration d) {
-        return d.toMillis() + " ms";
+        return Timers.describeMillis(d);
     }
 
     /**
@@ -1127,7 +1394,10 @@ public final class Shutdown {
             return this;
         }
 
-        /** The budget of each stop-accepting listener (default 1 s). */
+        /**
+         * The budget of the stop-accepting phase, shared by the listeners as {@link Shutdown#onStopAccepting}
+         * says (default 1 s).
+         */
         public Builder stopAcceptingBudget(Duration d) {
             this.stopAcceptingBudget = d;
             return this;
@@ -1145,13 +1415,13 @@ public final class Shutdown {
             return this;
         }
 
-        /** The budget of the whole persist phase; each state hook gets at most this (default 4 s). */
+        /** The budget of the whole persist phase, shared by the state hooks as {@link Shutdown#onPersist} says (default 4 s). */
         public Builder persistBudget(Duration d) {
             this.persistBudget = d;
             return this;
         }
 
-        /** The budget of the whole cleanup phase; each resource gets at most this (default 4 s). */
+        /** The budget of the whole cleanup phase, shared by the resources as {@link Shutdown#onCleanup} says (default 4 s). */
         public Builder cleanupBudget(Duration d) {
             this.cleanupBudget = d;
             return this;
@@ -1245,7 +1515,7 @@ public final class Shutdown {
             Duration sum = Duration.ZERO;
             int longest = 0;
             for (int i = 0; i < phases.length; i++) {
-                sum = sum.plus(phases[i]);
+                sum = Timers.saturatedPlus(sum, phases[i]); // saturated: any Duration is a valid argument
                 if (phases[i].compareTo(phases[longest]) > 0) {
                     longest = i;
                 }

@@ -28,7 +28,10 @@ import java.util.Optional;
  * @param stragglers threads that did not stop within the cancel grace, abandoned
  * @param hooks the outcome of every listener and hook, in the order they ran
  * @param outcome the overall outcome
- * @param exitCode the exit code: the outcome's, unless {@link Shutdown#exit(int)} asked for another
+ * @param exitCode the process's exit code: the outcome's, unless {@link Shutdown#exit(int)} asked for another;
+ *     {@link #EXIT_CODE_OF_THE_JVM} if the JVM was already exiting when the sequence ended (it ran in the
+ *     JVM's shutdown: {@code System.exit} elsewhere, or a signal Quiesce does not handle), so that the JVM's
+ *     status, which Java cannot read, stands
  */
 public record ShutdownReport(
         String reason,
@@ -84,6 +87,12 @@ public record ShutdownReport(
         }
     }
 
+    /**
+     * The {@link #exitCode()} of a sequence that ended while the JVM was already exiting: the process exits
+     * with the JVM's status (e.g. 143 after a SIGTERM that Quiesce did not handle), not one of the outcome's.
+     */
+    public static final int EXIT_CODE_OF_THE_JVM = -1;
+
     /** Exit code used when the watchdog or a third signal halts the JVM (no report is complete then). */
     public static final int HALTED_EXIT_CODE = 4;
 
@@ -113,7 +122,10 @@ public record ShutdownReport(
         FAILED,
         /** Did not return within its timeout; it was interrupted and abandoned. */
         TIMED_OUT,
-        /** Not run: no budget was left for it. */
+        /**
+         * Not run: no budget was left for it, or it is a state hook and the service never became ready
+         * (see {@link Shutdown#becameReady()}); {@link HookOutcome#error()} says which.
+         */
         SKIPPED
     }
 
@@ -146,7 +158,8 @@ public record ShutdownReport(
     public String toText() {
         var sb = new StringBuilder();
         sb.append("shutdown report: ").append(reason).append(" (").append(trigger).append("), outcome ")
-                .append(outcome).append(", exit code ").append(exitCode()).append(", total ")
+                .append(outcome).append(exitCode == EXIT_CODE_OF_THE_JVM ? ", exit code of the JVM (it was already exiting)"
+                        : ", exit code " + exitCode).append(", total ")
                 .append(total.toMillis()).append(" ms\n");
         for (PhaseTiming p : phases) {
             // "  %-15s +%6d ms  %6d ms  %s%n", without java.util.Formatter: the report is rendered after

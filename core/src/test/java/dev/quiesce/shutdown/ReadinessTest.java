@@ -40,4 +40,12 @@ class ReadinessTest {
         assertThat(r.advanceTo(Readiness.State.STOPPED)).isTrue();
         assertThat(seen).containsExactly(Readiness.State.SERVING, Readiness.State.DRAINING, Readiness.State.STOPPED);
     }
+
+    @Test
+    void await_takesAnyTimeout_evenOneWhoseNanosecondsOverflow() throws Exception {
+        var r = new Readiness();
+        r.advanceTo(Readiness.State.SERVING);
+        assertThat(r.await(Readiness.State.SERVING, Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
+        assertThat(r.await(Readiness.State.SERVING, Duration.ofSeconds(Long.MIN_VALUE))).isTrue();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.quiesce.shutdown;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -63,5 +64,70 @@ class ShutdownConfigTest {
             s.initiate("test over");
             s.awaitTermination();
         }
+    }
+
+    private static final Duration HUGE = Duration.ofSeconds(Long.MAX_VALUE);
+    private static final Duration HUGE_NEGATIVE = Duration.ofSeconds(Long.MIN_VALUE);
+
+    /** Every duration the builder takes, set to {@code d} on a builder with the defaults. */
+    private static java.util.Map<String, Shutdown.Builder> eachDurationSetTo(Duration d) {
+        var m = new java.util.LinkedHashMap<String, Shutdown.Builder>();
+        m.put("platformBudget", Shutdown.builder().signals().platformBudget(d));
+        m.put("margin", Shutdown.builder().signals().margin(d));
+        m.put("preDrainDelay", Shutdown.builder().signals().preDrainDelay(d));
+        m.put("stopAcceptingBudget", Shutdown.builder().signals().stopAcceptingBudget(d));
+        m.put("gracePeriod", Shutdown.builder().signals().gracePeriod(d));
+        m.put("cancelGrace", Shutdown.builder().signals().cancelGrace(d));
+        m.put("persistBudget", Shutdown.builder().signals().persistBudget(d));
+        m.put("cleanupBudget", Shutdown.builder().signals().cleanupBudget(d));
+        m.put("reloadTimeout", Shutdown.builder().signals().reloadTimeout(d));
+        return m;
+    }
+
+    @Test
+    void hugeDurations_areValidatedWithoutOverflow_andTheMessagesStayReadable() {
+        for (var e : eachDurationSetTo(HUGE).entrySet()) {
+            try {
+                String description = e.getValue().check();
+                assertThat(description).as(e.getKey()).contains("platform budget");
+            } catch (IllegalArgumentException refused) {
+                assertThat(refused.getMessage()).as(e.getKey()).contains("PT").doesNotContain("-");
+            }
+        }
+        for (var e : eachDurationSetTo(HUGE_NEGATIVE).entrySet()) {
+            assertThatThrownBy(() -> e.getValue().check()).as(e.getKey())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-");
+        }
+        // several huge phases: their sum saturates instead of overflowing, and is refused as too long
+        assertThatThrownBy(() -> Shutdown.builder().signals().platformBudget(HUGE).gracePeriod(HUGE)
+                .persistBudget(HUGE).check())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorten gracePeriod");
+        assertThat(Shutdown.builder().signals().platformBudget(HUGE).margin(Duration.ofSeconds(Long.MAX_VALUE / 2))
+                .check()).contains("platform budget PT");
+    }
+
+    @Test
+    void aShutdownWithHugeBudgets_runsItsSequence() throws Exception {
+        Duration big = Duration.ofSeconds(Long.MAX_VALUE / 8);
+        Shutdown s = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .platformBudget(HUGE).margin(big).preDrainDelay(Duration.ZERO).stopAcceptingBudget(big)
+                .gracePeriod(big).cancelGrace(Duration.ofSeconds(1)).persistBudget(big).cleanupBudget(big)
+                .reloadTimeout(HUGE).start();
+        assertThat(s.remaining()).isPositive();
+        assertThat(s.describeConfig()).contains("platform budget PT");
+        s.onCleanup("pool", () -> { }, big);
+        s.onPersist("state", budget -> assertThat(budget).isPositive());
+        var checked = new java.util.concurrent.CountDownLatch(1);
+        s.fork("service", checked::await); // holds the drain until the test has read the times it asserts on
+        s.markReady();
+        s.initiate("test");
+        s.awaitStopRequested(HUGE); // the DRAIN phase, whose end untilCancel() counts down to
+        assertThat(s.untilCancel()).hasValueSatisfying(d -> assertThat(d).isPositive());
+        assertThat(s.remaining()).isPositive();
+        checked.countDown();
+        ShutdownReport report = s.awaitTermination(HUGE).orElseThrow();
+        assertThat(report.outcome()).as(report.toText()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::status)
+                .containsOnly(ShutdownReport.HookStatus.OK);
     }
 }

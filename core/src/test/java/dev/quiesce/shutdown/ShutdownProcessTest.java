@@ -172,6 +172,7 @@ class ShutdownProcessTest {
     @Test
     void aMainThatDiesInStartup_runsTheSequence_andExitsOne_insteadOfLeavingTheProcessUp() throws Exception {
         Path state = dir.resolve("state.txt");
+        Files.writeString(state, "units=41\n"); // what the previous run left
         try (var child = ChildJvm.start("starter-fails", state)) {
             // no signal: the coordinator is not a daemon, so without Quiesce watching main the child would
             // stay up with its workers running until the test's timeout
@@ -185,7 +186,11 @@ class ShutdownProcessTest {
             assertThat(child.awaitPrefix("REPORT ")).contains("\"trigger\":\"STARTER_FAILED\"")
                     .contains("\"outcome\":\"SERVICE_FAILED\"").contains("\"exitCode\":1");
             assertThat(child.lines().stream().filter(l -> l.startsWith("WORKER ")).toList()).hasSize(3);
-            assertThat(state).exists();
+            // a start that failed does no harm: the previous run's state is kept, the state hook is skipped
+            assertThat(Files.readString(state)).isEqualTo("units=41\n");
+            assertThat(child.output()).doesNotContain("PERSIST budget");
+            assertThat(child.awaitPrefix("REPORT ")).contains("{\"phase\":\"PERSIST\",\"name\":\"state\",\"status\":\"SKIPPED\"")
+                    .contains("never became ready");
         }
     }
 
@@ -200,6 +205,8 @@ class ShutdownProcessTest {
             assertThat(phaseStarts(child)).containsExactlyElementsOf(PHASES_IN_ORDER);
             assertThat(child.output()).contains("(JVM_SHUTDOWN)");
             assertThat(state).exists();
+            // the report does not claim an exit code of its own: the JVM's (143) stands
+            assertThat(child.awaitPrefix("REPORT ")).contains("\"exitCode\":" + ShutdownReport.EXIT_CODE_OF_THE_JVM);
         }
     }
 

@@ -203,6 +203,7 @@ class ShutdownTest {
                     }
                 })
                 .start();
+        shutdown.markReady(); // a pre-drain delay is waited only by a service that became ready
         shutdown.initiate("deploy");
         inReadiness.await();
         shutdown.escalate();
@@ -226,14 +227,187 @@ class ShutdownTest {
     }
 
     @Test
-    void hooksAfterTheirPhase_areRefused_andServicesAfterTheTrigger_too() throws Exception {
+    void hooksAfterTheirPhase_areRefused_andServicesForkedAfterTheTrigger_neverRun() throws Exception {
         Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
         shutdown.initiate("now");
         shutdown.awaitTermination();
         assertThatThrownBy(() -> shutdown.onCleanup("late", () -> { }))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("would never run");
-        assertThatThrownBy(() -> shutdown.fork("late", () -> { }))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("would never run")
+                .hasMessageContaining("close this resource yourself");
+        // as a fork into a cancelled StructuredTaskScope: a subtask that never runs, not an exception
+        var ran = new java.util.concurrent.atomic.AtomicBoolean();
+        Subtask<Object> late = shutdown.fork("late", () -> ran.set(true));
+        assertThat(late.state()).isEqualTo(Subtask.State.CANCELLED);
+        assertThat(late.cancel()).isFalse();
+        assertThat(ran).isFalse();
+    }
+
+    @Test
+    void aSigtermDuringStartup_theRestOfTheStartupDoesNoHarm_forkDoesNotRun_markReadyIsIgnored() throws Exception {
+        var events = new CopyOnWriteArrayList<String>();
+        var inPersist = new CountDownLatch(1);
+        var startupDone = new CountDownLatch(1);
+        Shutdown shutdown = builder(events).onPhase(new Shutdown.PhaseListener() {
+            @Override
+            public void started(Phase phase) {
+                if (phase == Phase.PERSIST) {
+                    inPersist.countDown();
+                    try {
+                        startupDone.await(); // hold the sequence here while the start-up goes on
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }).start();
+        shutdown.initiate(new CancelReason.Signal("TERM")); // arrives in the middle of the start-up
+        inPersist.await();
+
+        var ran = new java.util.concurrent.atomic.AtomicBoolean();
+        Subtask<Object> worker = shutdown.fork("worker", () -> ran.set(true));
+        assertThatThrownBy(() -> shutdown.onPersist("state", budget -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already in phase PERSIST")
+                .hasMessageContaining("isShuttingDown()");
+        shutdown.onCleanup("pool", () -> events.add("pool closed")); // its phase is still to come: it runs
+        assertThat(shutdown.markReady()).isFalse();
+        assertThat(shutdown.becameReady()).isFalse();
+        startupDone.countDown();
+
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(worker.state()).isEqualTo(Subtask.State.CANCELLED);
+        assertThat(ran).isFalse();
+        assertThat(events).contains("pool closed");
+        assertThat(shutdown.readiness().get()).isEqualTo(Readiness.State.STOPPED);
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    @Test
+    void aHookRegisteredWhileTheSequenceEntersItsPhase_isEitherRunOrRefused_neverDropped() throws Exception {
+        int rounds = Integer.getInteger("quiesce.registration.rounds", 100);
+        for (int round = 0; round < rounds; round++) {
+            var inPersist = new CountDownLatch(1);
+            Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).onPhase(new Shutdown.PhaseListener() {
+                @Override
+                public void started(Phase phase) {
+                    if (phase == Phase.PERSIST) {
+                        inPersist.countDown(); // CLEANUP starts right after: race it
+                    }
+                }
+            }).start();
+            var accepted = new CopyOnWriteArrayList<String>();
+            var refused = new java.util.concurrent.atomic.AtomicReference<IllegalStateException>();
+            Thread registrar = Thread.ofPlatform().start(() -> {
+                try {
+                    inPersist.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; ; i++) {
+                    String name = "late-" + i;
+                    try {
+                        shutdown.onCleanup(name, () -> { });
+                    } catch (IllegalStateException e) {
+                        refused.set(e);
+                        return;
+                    }
+                    accepted.add(name);
+                }
+            });
+            shutdown.initiate("race " + round);
+            ShutdownReport report = shutdown.awaitTermination();
+            registrar.join();
+            assertThat(refused.get()).as("round %d", round).hasMessageContaining("would never run");
+            assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::name).as("round %d", round)
+                    .containsAll(accepted);
+        }
+    }
+
+    @Test
+    void tenHooksOneHangs_theOtherNineRun_andTheHungOneIsTimedOut_inEveryHookPhase() throws Exception {
+        var events = new CopyOnWriteArrayList<String>();
+        Shutdown shutdown = builder(events)
+                .stopAcceptingBudget(Duration.ofSeconds(1))
+                .persistBudget(Duration.ofSeconds(1))
+                .cleanupBudget(Duration.ofSeconds(1))
+                .start();
+        for (int i = 0; i < 10; i++) {
+            String name = "hook-" + i;
+            boolean hangs = i == 3;
+            shutdown.onStopAccepting(name, () -> hangOr(hangs, events, "listener " + name));
+            shutdown.onPersist(name, budget -> hangOr(hangs, events, "persist " + name));
+            shutdown.onCleanup(name, () -> hangOr(hangs, events, "cleanup " + name));
+        }
+        shutdown.markReady();
+        shutdown.initiate("test");
+        ShutdownReport report = shutdown.awaitTermination();
+        for (Phase p : List.of(Phase.STOP_ACCEPTING, Phase.PERSIST, Phase.CLEANUP)) {
+            var mine = report.hooks().stream().filter(h -> h.phase() == p).toList();
+            assertThat(mine).as(p + ": " + report.toText()).hasSize(10);
+            assertThat(mine).filteredOn(h -> h.status() == ShutdownReport.HookStatus.OK).as(p.name()).hasSize(9);
+            assertThat(mine).filteredOn(h -> h.status() == ShutdownReport.HookStatus.TIMED_OUT).as(p.name())
+                    .singleElement().satisfies(h -> assertThat(h.name()).isEqualTo("hook-3"));
+        }
+        assertThat(events).filteredOn(e -> e.startsWith("cleanup ")).hasSize(9).contains("cleanup hook-0");
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.HOOKS_FAILED);
+    }
+
+    private static void hangOr(boolean hangs, List<String> events, String event) throws InterruptedException {
+        if (hangs) {
+            Thread.sleep(Duration.ofDays(1)); // until its budget ends: the runner interrupts and abandons it
+        }
+        events.add(event);
+    }
+
+    @Test
+    void aStartThatFailed_waitsNoPreDrainDelay_andKeepsThePreviousState_unlessAHookOptsIn() throws Exception {
+        Path stateFile = dir.resolve("state.json");
+        Files.writeString(stateFile, "{\"served\":41}"); // what the previous run left
+        var sawReady = new AtomicReference<Boolean>();
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>())
+                .platformBudget(Duration.ofHours(2))
+                .preDrainDelay(Duration.ofHours(1)) // waited, this test would time out
+                .start();
+        shutdown.onPersist("state", budget -> AtomicFiles.writeString(stateFile, "{\"served\":0}"));
+        shutdown.onPersist("wal", budget -> sawReady.set(shutdown.becameReady()), Shutdown.WhenNeverReady.RUN);
+        // the start-up fails (or a SIGTERM arrives) before markReady()
+        shutdown.initiate(new CancelReason.Signal("TERM"));
+        ShutdownReport report = shutdown.awaitTermination();
+
+        assertThat(report.phase(Phase.READINESS).orElseThrow().note())
+                .contains("no pre-drain delay: the service never became ready");
+        assertThat(Files.readString(stateFile)).isEqualTo("{\"served\":41}");
+        assertThat(report.hooks()).filteredOn(h -> h.name().equals("state")).singleElement().satisfies(h -> {
+            assertThat(h.status()).isEqualTo(ShutdownReport.HookStatus.SKIPPED);
+            assertThat(h.error()).hasValueSatisfying(e -> assertThat(e).contains("never became ready"));
+        });
+        assertThat(report.hooks()).filteredOn(h -> h.name().equals("wal")).singleElement()
+                .satisfies(h -> assertThat(h.status()).isEqualTo(ShutdownReport.HookStatus.OK));
+        assertThat(sawReady.get()).isFalse();
+        assertThat(report.outcome()).as("a skipped state hook is not a failure").isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    @Test
+    void anInterruptDuringThePreDrainDelay_isReportedAsAnInterrupt_notAsEscalation() throws Exception {
+        Shutdown shutdown = builder(new CopyOnWriteArrayList<>())
+                .platformBudget(Duration.ofHours(2))
+                .preDrainDelay(Duration.ofHours(1))
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        if (phase == Phase.READINESS) {
+                            Thread.currentThread().interrupt(); // the shutdown's own thread, about to wait
+                        }
+                    }
+                })
+                .start();
+        shutdown.markReady();
+        shutdown.initiate("test");
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.phase(Phase.READINESS).orElseThrow().note()).contains("interrupted")
+                .doesNotContain("escalation");
+        assertThat(report.escalated()).isFalse();
+        assertThat(report.phase(Phase.DRAIN).orElseThrow().note()).as("the rest of the sequence is not cut short")
+                .startsWith("drained");
     }
 
     @Test
@@ -242,6 +416,7 @@ class ShutdownTest {
         Shutdown shutdown = builder(events).start();
         shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), Duration.ofMillis(100));
         shutdown.onCleanup("after", () -> events.add("cleanup ran"));
+        shutdown.markReady(); // state hooks run only for a service that became ready
         shutdown.initiate("test");
         ShutdownReport report = shutdown.awaitTermination();
         assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::name, ShutdownReport.HookOutcome::status)

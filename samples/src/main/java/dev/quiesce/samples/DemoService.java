@@ -168,7 +168,16 @@ final class DemoService {
     /** A started service. */
     record Running(Shutdown shutdown, int port) {}
 
-    /** Starts the service; returns once it accepts requests. The shutdown (SIGTERM) exits the process. */
+    /**
+     * Starts the service; returns once it accepts requests. The shutdown (SIGTERM) exits the process.
+     *
+     * <p>A SIGTERM during start-up (from the moment the shutdown has started; before that the JVM's own
+     * handling exits with 143) is not an error: the rest of the start-up is skipped with one line of output,
+     * and the sequence, which the signal started, finishes and exits. The service never became ready, so
+     * there is no pre-drain delay and the state file is left as the previous run wrote it.
+     *
+     * @return the running service; its port is -1 if the shutdown started during start-up
+     */
     static Running serve(Settings s, PrintStream out) throws IOException {
         Map<String, Long> state = new ConcurrentHashMap<>(load(s.state()));
         var served = new AtomicLong(state.getOrDefault("served", 0L));
@@ -200,7 +209,24 @@ final class DemoService {
                     }
                 })
                 .start();
+        try {
+            return startServing(s, out, shutdown, state, served, ticks);
+        } catch (IllegalStateException e) {
+            if (!shutdown.isShuttingDown()) {
+                throw e;
+            }
+            return stoppedInStartup(out, shutdown);
+        }
+    }
 
+    private static Running stoppedInStartup(PrintStream out, Shutdown shutdown) {
+        out.println("[demo] the shutdown started during start-up: not starting the rest; the shutdown sequence"
+                + " finishes and exits");
+        return new Running(shutdown, -1);
+    }
+
+    private static Running startServing(Settings s, PrintStream out, Shutdown shutdown, Map<String, Long> state,
+            AtomicLong served, AtomicLong ticks) throws IOException {
         var pool = new Pool();
         shutdown.onCleanup("db-pool", pool); // registered first: closed last, after the server
 
@@ -230,7 +256,9 @@ final class DemoService {
                     respond(exchange, 200, toJson(view));
                 })
                 .start();
-        shutdown.markReady();
+        if (!shutdown.markReady()) { // a SIGTERM since the server started: it closes with the sequence
+            return stoppedInStartup(out, shutdown);
+        }
         out.println("listening on http://" + s.host() + ":" + server.port());
         return new Running(shutdown, server.port());
     }

@@ -222,4 +222,65 @@ class DemoServiceIT {
             return Http.exchange(s, raw).status();
         }
     }
+
+    private static final Pattern REPORTED_EXIT = Pattern.compile("shutdown report: .*, outcome \\w+, exit code (\\d+|of the JVM)");
+    private static final Pattern STATE_WROTE = Pattern.compile("\\[state\\] wrote \\S+ \\((\\{[^)]*\\})\\)");
+
+    /**
+     * A SIGTERM at any instant of start-up (JVM start to {@code listening on} and a little after), swept in
+     * steps: never a stack trace, a report (when there is one) that states the process's exit code, no
+     * pre-drain delay and the previous state kept unless the service became ready. Before Quiesce's handlers
+     * are installed the JVM's own handling exits with 143 and there is nothing to report.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aSigtermAtAnyInstantOfStartup_neverPrintsAStackTrace_reportsTheRealExitCode_andKeepsThePreviousState()
+            throws Exception {
+        Path state = DemoProcess.stateFile(dir);
+        String previous = "{\"served\":41,\"workerTicks\":7}";
+        // the time a start-up takes here, now (a loaded machine takes longer): the window to sweep
+        long startupNanos;
+        long t0 = System.nanoTime();
+        try (var demo = DemoProcess.start("serve", "--port", "0", "--state", dir.resolve("warm.json").toString(),
+                "--pre-drain-ms", "0")) {
+            demo.awaitListening();
+            startupNanos = System.nanoTime() - t0;
+            demo.signal("TERM");
+            assertThat(demo.waitFor()).as(demo.output()).isZero();
+        }
+        int steps = 16;
+        List<String> kinds = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            java.nio.file.Files.writeString(state, previous);
+            long delayNanos = startupNanos * (i + 1) / (steps - 2); // from early on to a little past listening
+            // the default pre-drain delay (1 s): it must not be waited by a service that never became ready
+            try (var demo = DemoProcess.start("serve", "--port", "0", "--state", state.toString())) {
+                // sweeping an instant, not synchronising: each run is asserted whatever instant it hit
+                Thread.sleep(Duration.ofNanos(delayNanos));
+                demo.signal("TERM");
+                int exit = demo.waitFor();
+                String out = demo.output();
+                String run = "run " + i + " (SIGTERM " + delayNanos / 1_000_000 + " ms after start, exit " + exit
+                        + "):\n" + out;
+
+                assertThat(out).as(run).doesNotContain("\tat ").doesNotContain("Exception in thread")
+                        .doesNotContain("Exception:");
+                Matcher reported = REPORTED_EXIT.matcher(out);
+                boolean hasReport = reported.find();
+                // no report: killed by the JVM's own SIGTERM handling, before Quiesce's handlers (143)
+                String claimed = hasReport ? reported.group(1) : "of the JVM";
+                assertThat(claimed.equals("of the JVM") ? 143 : Integer.parseInt(claimed)).as(run).isEqualTo(exit);
+
+                Matcher wrote = STATE_WROTE.matcher(out);
+                boolean becameReady = wrote.find();
+                assertThat(java.nio.file.Files.readString(state)).as(run).isEqualTo(becameReady ? wrote.group(1) : previous);
+                assertThat(out.contains("no pre-drain delay: the service never became ready")).as(run)
+                        .isEqualTo(hasReport && !becameReady);
+                kinds.add(!hasReport ? "before handlers" : becameReady ? "ready" : "in start-up");
+            }
+        }
+        System.out.println("SIGTERM sweep over a start-up of " + startupNanos / 1_000_000 + " ms: " + kinds);
+        // the sweep covered the start-up itself, not only its edges
+        assertThat(kinds).as("where the SIGTERMs landed").contains("in start-up");
+    }
 }
