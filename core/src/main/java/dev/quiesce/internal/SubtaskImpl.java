@@ -57,6 +57,8 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     private volatile int state;
     private volatile int interruptState;
     private volatile boolean cancelRequested;
+    // run() saw cancelRequested and ended CANCELLED for it: written before, read after, the volatile state
+    private boolean cancelledOnRequest;
     // 0 = never interrupted by a cancellation; published by the volatile/release writes of interruptState
     private long interruptedAtNanos;
     int openedScopes; // scopes this subtask's thread has open; touched only by that thread
@@ -91,6 +93,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             Callable<? extends T> c = task;
             task = null;
             if (cancelRequested || scope.isCancelled()) {
+                cancelledOnRequest = cancelRequested;
                 finish(CANCELLED, null);
                 return;
             }
@@ -99,6 +102,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
                 result = c.call();
             } catch (Throwable t) {
                 if ((cancelRequested || scope.isCancelled()) && causedByCancellation(t)) {
+                    cancelledOnRequest = cancelRequested;
                     finish(CANCELLED, t);
                 } else {
                     scope.recordFailure(t);
@@ -265,7 +269,9 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             return false;
         }
         if (state != UNAVAILABLE) {
-            return false;
+            // It completed, unless it is this call that made it end: the request is seen by run() between this
+            // method's flag and its read of the state (jcstress SubtaskCancelVsCompletion)
+            return cancelledOnRequest;
         }
         interruptForCancel(System.nanoTime());
         return true;
