@@ -105,7 +105,7 @@ public final class Readiness {
                 if (nanos <= 0) {
                     return false;
                 }
-                nanos = changed.awaitNanos(nanos);
+                nanos = ShutdownTime.awaitNanos(changed, nanos);
             }
             return true;
         } finally {
