@@ -77,7 +77,7 @@ final class ShutdownSequence {
                 break;
             }
             rec.start(p);
-            rec.end(phase(p, budget(p)));
+            rec.end(phase(p));
         }
         // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
         // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
@@ -109,43 +109,27 @@ final class ShutdownSequence {
         finish(s, rep, rep.exitCode());
     }
 
-    private Duration budget(Phase p) {
+    /** Runs phase {@code p} with its budget from the configuration; returns its note. */
+    private String phase(Phase p) {
         ShutdownConfig cfg = ctx.cfg();
-        if (p == Phase.READINESS) {
-            return cfg.preDrainDelay();
-        } else if (p == Phase.STOP_ACCEPTING) {
-            return cfg.stopAcceptingBudget();
-        } else if (p == Phase.DRAIN) {
-            return cfg.gracePeriod();
-        } else if (p == Phase.CANCEL) {
-            return cfg.cancelGrace();
-        } else if (p == Phase.PERSIST) {
-            return cfg.persistBudget();
-        } else if (p == Phase.CLEANUP) {
-            return cfg.cleanupBudget();
-        }
-        return Duration.ZERO; // TRIGGER, ABANDON and REPORT do not wait
-    }
-
-    private String phase(Phase p, Duration budget) {
         if (p == Phase.TRIGGER) {
             return trigger();
         } else if (p == Phase.READINESS) {
-            return readiness(budget);
+            return readiness(cfg.preDrainDelay());
         } else if (p == Phase.STOP_ACCEPTING) {
-            return stopAccepting(budget);
+            return stopAccepting(cfg.stopAcceptingBudget());
         } else if (p == Phase.DRAIN) {
-            return drain(budget);
+            return drain(cfg.gracePeriod());
         } else if (p == Phase.CANCEL) {
-            return cancel(budget);
+            return cancel(cfg.cancelGrace());
         } else if (p == Phase.ABANDON) {
             return abandon();
         } else if (p == Phase.PERSIST) {
-            return persist(budget);
+            return persist(cfg.persistBudget());
         } else if (p == Phase.CLEANUP) {
-            return cleanup(budget);
+            return cleanup(cfg.cleanupBudget());
         } else if (p == Phase.REPORT) {
-            return report();
+            return report(); // TRIGGER, ABANDON and REPORT do not wait: they have no budget
         }
         throw new AssertionError(p);
     }
