@@ -119,7 +119,7 @@ public final class Readiness {
         lock.lock();
         try {
             while (state.get().compareTo(target) < 0) {
-                changed.await(1, TimeUnit.DAYS);
+                ShutdownTime.awaitNanos(changed, TimeUnit.DAYS.toNanos(1));
             }
         } finally {
             lock.unlock();
