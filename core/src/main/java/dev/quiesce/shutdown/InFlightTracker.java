@@ -98,10 +98,10 @@ public final class InFlightTracker {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        return awaitIdleNanos(System.nanoTime() + saturated(timeout), NEVER);
+        return awaitIdleNanos(ShutdownTime.nanoTime() + saturated(timeout), NEVER);
     }
 
-    /** Like {@link #awaitIdle(Duration)}, up to a {@link System#nanoTime()} deadline or until {@code stop} holds. */
+    /** Like {@link #awaitIdle(Duration)}, up to a {@link ShutdownTime#nanoTime()} deadline or until {@code stop} holds. */
     boolean awaitIdleNanos(long deadlineNanos, java.util.function.BooleanSupplier stop) throws InterruptedException {
         if (inFlight.get() == 0) {
             return true;
@@ -113,11 +113,11 @@ public final class InFlightTracker {
                 if (stop.getAsBoolean()) {
                     return false;
                 }
-                long left = deadlineNanos - System.nanoTime();
+                long left = deadlineNanos - ShutdownTime.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                idle.awaitNanos(left);
+                ShutdownTime.awaitNanos(idle, left);
             }
             return true;
         } finally {

@@ -105,7 +105,7 @@ public final class Readiness {
                 if (nanos <= 0) {
                     return false;
                 }
-                nanos = changed.awaitNanos(nanos);
+                nanos = ShutdownTime.awaitNanos(changed, nanos);
             }
             return true;
         } finally {
@@ -119,7 +119,7 @@ public final class Readiness {
         lock.lock();
         try {
             while (state.get().compareTo(target) < 0) {
-                changed.await(1, TimeUnit.DAYS);
+                ShutdownTime.awaitNanos(changed, TimeUnit.DAYS.toNanos(1));
             }
         } finally {
             lock.unlock();

@@ -1,32 +1,22 @@
 package dev.quiesce.shutdown;
 
 import dev.quiesce.CancelReason;
-import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
-import dev.quiesce.Straggler;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.HookRunner;
 import dev.quiesce.internal.NotRunSubtasks;
-import dev.quiesce.internal.PhaseEvent;
 import dev.quiesce.internal.ScopeImpl;
-import dev.quiesce.internal.Signals;
 import dev.quiesce.internal.ThreadDump;
 import dev.quiesce.internal.Timers;
 import dev.quiesce.internal.Uninterruptibles;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -78,10 +68,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Shutdown {
     private static final Logger LOG = LoggerFactory.getLogger(Shutdown.class);
-
-    private static final int RUNNING = 0;
-    private static final int TRIGGERED = 1;
-    private static final int DONE = 2;
 
     /** What happens when the sequence ends. */
     public enum ExitPolicy {
@@ -139,63 +125,54 @@ public final class Shutdown {
         default void reported(ShutdownReport report) {}
     }
 
-    /**
-     * A registered hook.
-     *
-     * @param timeout its own timeout, or {@code null} for a share of its phase's budget (see {@link #onCleanup})
-     * @param whenNeverReady for state hooks: whether it runs after a start-up that never became ready
-     */
-    private record Registered<H>(String name, H hook, Duration timeout, WhenNeverReady whenNeverReady) {}
+    private static final int RUNNING = 0;
+    private static final int TRIGGERED = 1;
+    private static final int DONE = 2;
 
-    private final Config cfg;
+    // package-private: the sequence, the signal handling and the start-up watch work on them (same package)
+    final ShutdownConfig cfg;
     private final Readiness readiness = new Readiness();
     private final InFlightTracker inFlight = new InFlightTracker();
-    private final List<Registered<Hook>> stopListeners = new CopyOnWriteArrayList<>();
-    private final List<Registered<PersistHook>> persistHooks = new CopyOnWriteArrayList<>();
-    private final List<Registered<AutoCloseable>> cleanups = new CopyOnWriteArrayList<>();
-    private final List<Registered<Hook>> reloadHooks = new CopyOnWriteArrayList<>();
+    final List<Registered<Hook>> stopListeners = new CopyOnWriteArrayList<>();
+    final List<Registered<PersistHook>> persistHooks = new CopyOnWriteArrayList<>();
+    final List<Registered<AutoCloseable>> cleanups = new CopyOnWriteArrayList<>();
+    final List<Registered<Hook>> reloadHooks = new CopyOnWriteArrayList<>();
+    final SignalHandling signals = new SignalHandling(this);
+    final StarterWatch starterWatch = new StarterWatch(this);
 
     private final AtomicInteger state = new AtomicInteger(RUNNING);
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final CountDownLatch rootOpened = new CountDownLatch(1);
-    private final CountDownLatch done = new CountDownLatch(1);
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
-    private final AtomicInteger stopSignals = new AtomicInteger();
-    private final AtomicInteger reloads = new AtomicInteger();
+    /** Orders registration with phase entry ({@link #register}, {@link #enterPhase}) and markReady with the trigger. */
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition changed = lock.newCondition();
+    final CountDownLatch rootOpened = new CountDownLatch(1);
+    final CountDownLatch done = new CountDownLatch(1);
+    final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    private volatile ScopeImpl<Object, Void> root;
-    private volatile CancelReason reason;
-    private volatile String triggerKind;
-    private volatile boolean escalated;
-    private volatile boolean becameReady;
-    private volatile boolean coordinatorInterrupted;
-    private volatile boolean jvmShuttingDown;
-    private volatile Integer exitCodeOverride;
-    private volatile long triggerNanos;
+    volatile ScopeImpl<Object, Void> root;
+    volatile CancelReason reason;
+    volatile String triggerKind;
+    volatile boolean escalated;
+    volatile boolean becameReady;
+    volatile boolean coordinatorInterrupted;
+    volatile boolean jvmShuttingDown;
+    volatile Integer exitCodeOverride;
+    volatile long triggerNanos;
     private volatile long budgetDeadlineNanos = Long.MAX_VALUE;
-    private volatile long cancelAtNanos = Long.MAX_VALUE;
-    private volatile long inFlightAtTrigger;
-    private volatile long completedAtTrigger;
-    private volatile Phase phase;
-    private volatile ShutdownReport report;
-    private volatile Thread coordinator;
-    private volatile Thread jvmHook;
-    /** The thread that called {@code start()}, and the handlers around ours on it; see {@link #watchStarter()}. */
-    private volatile Thread starter;
-    private volatile Thread.UncaughtExceptionHandler starterHandler;
-    private volatile Thread.UncaughtExceptionHandler starterOwnHandler;
+    volatile long cancelAtNanos = Long.MAX_VALUE;
+    volatile long inFlightAtTrigger;
+    volatile long completedAtTrigger;
+    volatile Phase phase;
+    volatile ShutdownReport report;
+    volatile Thread jvmHook;
 
     // Made when the shutdown is built, not after the trigger: a lambda's first evaluation links an
     // invokedynamic call site and spins a class (measured: 1-10 ms each on a cold JVM), and the sequence
     // runs once, cold. (String concatenation has the same first-use cost; the core is compiled with
     // -XDstringConcat=inline, see the parent pom, so + links nothing.)
     private final Runnable watchdogTask = this::watchdog;
-    private final BooleanSupplier escalatedCheck = () -> escalated;
-    private static final BooleanSupplier NEVER = () -> false;
+    final BooleanSupplier escalatedCheck = () -> escalated;
 
-    private Shutdown(Config cfg) {
+    private Shutdown(ShutdownConfig cfg) {
         this.cfg = cfg;
     }
 
@@ -218,7 +195,7 @@ public final class Shutdown {
      * the drain then asks it to stop like any other service.
      */
     public Subtask<Object> fork(String name, Hook service) {
-        requireName(name);
+        ShutdownConfig.requireName(name);
         Objects.requireNonNull(service, "service must not be null");
         ScopeImpl<Object, Void> r = root();
         if (state.get() != RUNNING) {
@@ -289,7 +266,7 @@ public final class Shutdown {
      * hook gets its timeout, or what is left of the phase if that is less, instead of a share.
      */
     public void onPersist(String name, PersistHook hook, Duration timeout) {
-        register(persistHooks, name, hook, checkTimeout(timeout, cfg.persistBudget, "persist"), WhenNeverReady.SKIP,
+        register(persistHooks, name, hook, ShutdownConfig.checkTimeout(timeout, cfg.persistBudget(), "persist"), WhenNeverReady.SKIP,
                 "persist", Phase.PERSIST);
     }
 
@@ -322,20 +299,20 @@ public final class Shutdown {
 
     /** Like {@link #onCleanup(String, AutoCloseable)} with a timeout of its own (at most the cleanup budget). */
     public void onCleanup(String name, AutoCloseable resource, Duration timeout) {
-        register(cleanups, name, resource, checkTimeout(timeout, cfg.cleanupBudget, "cleanup"), WhenNeverReady.RUN,
+        register(cleanups, name, resource, ShutdownConfig.checkTimeout(timeout, cfg.cleanupBudget(), "cleanup"), WhenNeverReady.RUN,
                 "cleanup", Phase.CLEANUP);
     }
 
     /** Registers a hook that SIGHUP runs (reload configuration, reopen logs); the service keeps serving. */
     public void onReload(String name, Hook hook) {
-        requireName(name);
+        ShutdownConfig.requireName(name);
         Objects.requireNonNull(hook, "reload hook must not be null");
-        reloadHooks.add(new Registered<>(name, hook, cfg.reloadTimeout, WhenNeverReady.RUN));
+        reloadHooks.add(new Registered<>(name, hook, cfg.reloadTimeout(), WhenNeverReady.RUN));
     }
 
     private <H> void register(List<Registered<H>> list, String name, H hook, Duration timeout,
             WhenNeverReady whenNeverReady, String what, Phase usedIn) {
-        requireName(name);
+        ShutdownConfig.requireName(name);
         Objects.requireNonNull(hook, what + " hook must not be null");
         // under the lock that Recorder.start takes to enter a phase: a hook is either added before its phase
         // reads the list (and runs), or sees the phase and is refused; never added to a list already read
@@ -351,23 +328,6 @@ public final class Shutdown {
             list.add(new Registered<>(name, hook, timeout, whenNeverReady));
         } finally {
             lock.unlock();
-        }
-    }
-
-    private static Duration checkTimeout(Duration timeout, Duration budget, String what) {
-        requirePositive(timeout, what + " timeout");
-        if (timeout.compareTo(budget) > 0) {
-            throw new IllegalArgumentException(what + " timeout " + ms(timeout) + " is longer than the " + what
-                    + " budget " + ms(budget) + ": shorten the timeout or raise the budget with Builder." + what
-                    + "Budget(..)");
-        }
-        return timeout;
-    }
-
-    private static void requireName(String name) {
-        Objects.requireNonNull(name, "name must not be null");
-        if (name.isBlank() || name.indexOf('/') >= 0) {
-            throw new IllegalArgumentException("name '" + name + "' must be non-blank and must not contain '/'");
         }
     }
 
@@ -396,7 +356,7 @@ public final class Shutdown {
         } finally {
             lock.unlock();
         }
-        unwatchStarter();
+        starterWatch.unwatch();
         if (!ready) {
             LOG.info("markReady() ignored: the shutdown has already started");
         }
@@ -449,7 +409,7 @@ public final class Shutdown {
      */
     public boolean awaitStopRequested(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
-        return stopRequested.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+        return ShutdownTime.await(stopRequested, Timers.saturatedNanos(timeout));
     }
 
     /** Whether the sequence has started. */
@@ -461,9 +421,9 @@ public final class Shutdown {
     public Duration remaining() {
         long d = budgetDeadlineNanos;
         if (state.get() == RUNNING || d == Long.MAX_VALUE) {
-            return cfg.sequenceBudget;
+            return cfg.sequenceBudget();
         }
-        long left = d - System.nanoTime();
+        long left = d - ShutdownTime.nanoTime();
         return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
     }
 
@@ -478,12 +438,12 @@ public final class Shutdown {
         }
         long at = cancelAtNanos;
         if (at == Long.MAX_VALUE) {
-            long sum = Timers.saturatedAdd(Timers.saturatedAdd(Timers.saturatedNanos(cfg.preDrainDelay),
-                    Timers.saturatedNanos(cfg.stopAcceptingBudget)), Timers.saturatedNanos(cfg.gracePeriod));
-            long elapsed = System.nanoTime() - triggerNanos;
+            long sum = Timers.saturatedAdd(Timers.saturatedAdd(Timers.saturatedNanos(cfg.preDrainDelay()),
+                    Timers.saturatedNanos(cfg.stopAcceptingBudget())), Timers.saturatedNanos(cfg.gracePeriod()));
+            long elapsed = ShutdownTime.nanoTime() - triggerNanos;
             return Optional.of(elapsed >= sum ? Duration.ZERO : Duration.ofNanos(sum - elapsed));
         }
-        long left = at - System.nanoTime();
+        long left = at - ShutdownTime.nanoTime();
         return Optional.of(left <= 0 ? Duration.ZERO : Duration.ofNanos(left));
     }
 
@@ -537,13 +497,14 @@ public final class Shutdown {
         }
     }
 
-    private boolean trigger(CancelReason why, String kind) {
+    /** Starts the sequence unless it has started; whether this call started it. */
+    boolean trigger(CancelReason why, String kind) {
         lock.lock(); // against markReady(): see becameReady()
         try {
             if (!state.compareAndSet(RUNNING, TRIGGERED)) {
                 return false;
             }
-            triggerNanos = System.nanoTime();
+            triggerNanos = ShutdownTime.nanoTime();
             reason = why;
             triggerKind = kind;
         } finally {
@@ -551,11 +512,11 @@ public final class Shutdown {
         }
         inFlightAtTrigger = inFlight.inFlight();
         completedAtTrigger = inFlight.completed();
-        budgetDeadlineNanos = Timers.deadlineNanos(cfg.sequenceBudget);
+        budgetDeadlineNanos = ShutdownTime.deadlineNanos(cfg.sequenceBudget());
         // plain nanosecond arithmetic: Duration.dividedBy(long) goes through BigDecimal, whose classes
         // would be loaded here, after SIGTERM, inside the measured shutdown
-        long watchdogDelay = Timers.saturatedNanos(cfg.platformBudget) - Timers.saturatedNanos(cfg.margin) / 2;
-        Timers.schedule(watchdogTask, watchdogDelay);
+        long watchdogDelay = Timers.saturatedNanos(cfg.platformBudget()) - Timers.saturatedNanos(cfg.margin()) / 2;
+        ShutdownTime.schedule(watchdogTask, watchdogDelay);
         signalChange();
         return true;
     }
@@ -576,28 +537,20 @@ public final class Shutdown {
         String dump = ThreadDump.capture("watchdog: the shutdown sequence exceeded its budget, in phase " + phase);
         System.err.println(dump);
         LOG.error("shutdown exceeded the platform budget of {} (phase {}); halting with exit code {}",
-                cfg.platformBudget, phase, ShutdownReport.HALTED_EXIT_CODE);
+                cfg.platformBudget(), phase, ShutdownReport.HALTED_EXIT_CODE);
         Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
     }
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** The shutdown that handles signals in this JVM, if any: signals are per process, so one at a time. */
-    private static final java.util.concurrent.atomic.AtomicReference<Shutdown> SIGNAL_OWNER =
-            new java.util.concurrent.atomic.AtomicReference<>();
-
     private Shutdown begin() {
-        if (!cfg.signals.isEmpty() && !SIGNAL_OWNER.compareAndSet(null, this)) {
-            throw new IllegalStateException("another Shutdown (" + SIGNAL_OWNER.get().cfg.name + ") already handles "
-                    + "signals in this JVM, and a signal can have only one handler: use one Shutdown per process, "
-                    + "or start this one with signals() (none)");
-        }
+        SignalHandling.claim(this);
         // The signal handlers first: until they are installed, a SIGTERM is the JVM's, which exits with 143
         // and runs shutdown hooks while this start-up goes on, so the process's exit code and this sequence's
         // report would disagree. A signal from now on is queued and starts this sequence (even before the
         // coordinator runs: it runs the sequence as soon as it starts).
-        installSignals();
-        Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(this::onJvmShutdown);
+        signals.install();
+        Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(signals::onJvmShutdown);
         try {
             Runtime.getRuntime().addShutdownHook(hook);
             jvmHook = hook;
@@ -607,10 +560,9 @@ public final class Shutdown {
             jvmShuttingDown = true;
             LOG.warn("the JVM was already exiting when the shutdown started; running the sequence while it exits");
         }
-        watchStarter();
-        preload();
+        starterWatch.watch();
+        WarmUp.preload();
         Thread c = Thread.ofPlatform().name("quiesce-shutdown").daemon(false).unstarted(this::coordinate);
-        coordinator = c;
         c.start();
         Uninterruptibles.await(rootOpened);
         if (jvmShuttingDown) {
@@ -621,101 +573,40 @@ public final class Shutdown {
         return this;
     }
 
-    /**
-     * The coordinator is not a daemon, so that {@code main} may return once the service is up. The flip
-     * side: if the thread that started this shutdown (usually {@code main}, in the middle of its startup:
-     * a port already in use, a bad configuration) dies of an exception, the process would stay alive,
-     * serving nothing, until somebody sent SIGTERM. So that thread's uncaught-exception handler is chained
-     * while the service starts: the handler it had runs first (it prints the stack trace as before), then
-     * the sequence starts with trigger {@code STARTER_FAILED} and outcome
-     * {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1). The handler is put back at
-     * {@link #markReady()} (startup is over: a pool thread that started the shutdown may later die of some
-     * other task's exception without stopping the service) or when the sequence ends.
-     */
-    private void watchStarter() {
-        Thread t = Thread.currentThread();
-        Thread.UncaughtExceptionHandler previous = t.getUncaughtExceptionHandler(); // its group if none of its own
-        Thread.UncaughtExceptionHandler ours = (thread, failure) -> {
-            try {
-                previous.uncaughtException(thread, failure);
-            } finally {
-                starterFailed(thread, failure);
+    private void coordinate() {
+        ShutdownSequence.coordinate(this);
+    }
+
+    /** The coordinator waits here, after opening the root scope, until a trigger. */
+    void awaitTrigger() {
+        lock.lock();
+        try {
+            while (state.get() == RUNNING) {
+                changed.awaitUninterruptibly();
             }
-        };
-        starterOwnHandler = previous == t.getThreadGroup() ? null : previous;
-        starterHandler = ours;
-        starter = t;
-        t.setUncaughtExceptionHandler(ours);
-    }
-
-    private void starterFailed(Thread thread, Throwable failure) {
-        if (starter == null || state.get() != RUNNING) {
-            return; // startup was over (markReady), or the sequence has already started
-        }
-        LOG.error("thread {}, which started this shutdown, ended with {}; running the shutdown sequence (exit code 1)",
-                thread.getName(), failure.toString());
-        trigger(CancelReason.explicit("thread " + thread.getName() + " ended with " + failure), "STARTER_FAILED");
-    }
-
-    /** Puts back the starting thread's own uncaught-exception handler, unless somebody replaced ours since. */
-    private void unwatchStarter() {
-        Thread t = starter;
-        if (t != null && t.getUncaughtExceptionHandler() == starterHandler) {
-            t.setUncaughtExceptionHandler(starterOwnHandler);
-        }
-        starter = null;
-    }
-
-    /**
-     * Loads and initialises what the sequence uses, now rather than after SIGTERM: the first JFR event
-     * class alone costs a few hundred milliseconds of class loading, which would otherwise be spent
-     * inside the shutdown budget.
-     */
-    private static void preload() {
-        PhaseEvent.warmUp();
-        Timers.schedule(() -> { }, 0); // starts the timer thread the watchdog uses
-        rehearseReport();
-        // links the describe() the TRIGGER phase calls, and HookRunner's thread start, with a hook that does nothing
-        if (new CancelReason.Signal("TERM").describe().isEmpty()
-                || HookRunner.run("quiesce-warm-up", Duration.ofSeconds(10), new HookCall(Phase.STOP_ACCEPTING,
-                        (Hook) () -> { }, Duration.ZERO)).status() != HookRunner.Status.OK) {
-            throw new AssertionError("warm-up failed");
-        }
-        for (Class<?> c : new Class<?>[] {ShutdownReport.class, ShutdownReport.PhaseTiming.class,
-                ShutdownReport.HookOutcome.class, ShutdownReport.Outcome.class, ShutdownReport.HookStatus.class,
-                HookRunner.class, HookRunner.Result.class, HookRunner.Status.class, Phase.class, ThreadDump.class,
-                Recorder.class, HookCall.class, CancelReason.Signal.class, CancelReason.ParentCancelled.class,
-                CancelReason.Explicit.class, CancelReason.SubtaskFailed.class, Subtask.State.class}) {
-            try {
-                Class.forName(c.getName(), true, c.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new AssertionError(e);
-            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    /**
-     * Renders a report of every phase and hook status once, as text and JSON, and throws it away: the
-     * rendering's first run loads and links {@code java.time}'s formatting of {@link Instant} and every
-     * string concatenation and lambda of {@link ShutdownReport}, which would otherwise be done after
-     * SIGTERM, between the end of the sequence and the exit (measured: 20-30 ms of a cold JVM's time).
-     */
-    private static void rehearseReport() {
-        Instant startedAt = Instant.now().minusNanos(1);
-        List<ShutdownReport.PhaseTiming> phases = new ArrayList<>();
-        for (Phase p : Phase.values()) {
-            phases.add(new ShutdownReport.PhaseTiming(p, Duration.ofNanos(1), Duration.ofNanos(1), "rehearsal"));
+    /** Enters phase {@code p} under the registration lock: see {@link #register}. */
+    void enterPhase(Phase p) {
+        lock.lock();
+        try {
+            phase = p;
+        } finally {
+            lock.unlock();
         }
-        List<ShutdownReport.HookOutcome> hooks = new ArrayList<>();
-        for (ShutdownReport.HookStatus st : ShutdownReport.HookStatus.values()) {
-            hooks.add(new ShutdownReport.HookOutcome(Phase.CLEANUP, "rehearsal", st, Duration.ZERO,
-                    st == ShutdownReport.HookStatus.OK ? Optional.empty() : Optional.of("rehearsal")));
-        }
-        var rep = new ShutdownReport("rehearsal", "PROGRAMMATIC", startedAt, Duration.ZERO, phases, 0, 0, 0, 0,
-                false, List.of(), hooks, ShutdownReport.Outcome.CLEAN, 0);
-        if (rep.toText().isEmpty() || rep.toJson().isEmpty()) {
-            throw new AssertionError("a report renders to an empty string");
-        }
+    }
+
+    /** The sequence has ended. */
+    void markDone() {
+        state.set(DONE);
+    }
+
+    /** What is left of the sequence's budget, in nanoseconds. */
+    long remainingNanos() {
+        return Timers.saturatedNanos(remaining());
     }
 
     private ScopeImpl<Object, Void> root() {
@@ -740,105 +631,7 @@ public final class Shutdown {
 
     /** For each signal this shutdown was configured to handle (by name, e.g. {@code TERM}), how it is handled. */
     public java.util.Map<String, SignalStatus> signalHandling() {
-        return java.util.Collections.unmodifiableMap(signalStatus);
-    }
-
-    private final java.util.Map<String, SignalStatus> signalStatus = new java.util.concurrent.ConcurrentSkipListMap<>();
-
-    private void installSignals() {
-        Set<String> handled = new java.util.LinkedHashSet<>();
-        for (String s : cfg.signals) {
-            handled.add(s);
-        }
-        if (!Signals.available()) {
-            handled.forEach(s -> signalStatus.put(s, SignalStatus.UNAVAILABLE));
-            LOG.warn("signals cannot be handled in this runtime: module jdk.unsupported is missing ({}); a JVM "
-                    + "shutdown hook runs the shutdown sequence instead and the exit code is the JVM's (143 on "
-                    + "SIGTERM); add jdk.unsupported to the runtime image (jlink --add-modules jdk.unsupported)",
-                    Signals.unavailableCause());
-            return;
-        }
-        if (handled.isEmpty()) {
-            return;
-        }
-        Thread dispatcher = Thread.ofPlatform().name("quiesce-signals").daemon(true).unstarted(this::dispatchSignals);
-        dispatcher.start();
-        for (String s : handled) {
-            Signals.Install result = Signals.handle(s, () -> signals.offer(s));
-            signalStatus.put(s, switch (result) {
-                case INSTALLED -> SignalStatus.HANDLED;
-                case IGNORED_BY_PROCESS -> SignalStatus.IGNORED_BY_PROCESS;
-                case REFUSED -> SignalStatus.REFUSED;
-                case UNAVAILABLE -> SignalStatus.UNAVAILABLE;
-            });
-            switch (result) {
-                case INSTALLED -> LOG.debug("handling SIG{}", s);
-                case IGNORED_BY_PROCESS -> LOG.warn("SIG{} is ignored by this process (inherited from its parent, "
-                        + "e.g. a background job of a non-interactive shell): it will not start the shutdown; "
-                        + "start the process so that SIG{} is not ignored", s, s);
-                case REFUSED -> LOG.warn("SIG{} is reserved by the JVM or OS (e.g. -Xrs): not handled; the JVM "
-                        + "shutdown hook runs the sequence if the JVM exits", s);
-                case UNAVAILABLE -> LOG.warn("SIG{} cannot be handled in this runtime", s);
-                default -> throw new AssertionError(result);
-            }
-        }
-    }
-
-    /** Takes signals from the handler's queue and acts; the handler itself only enqueues. */
-    private void dispatchSignals() {
-        for (;;) {
-            String s;
-            try {
-                s = signals.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (s.equals("HUP")) {
-                runReloadHooks();
-                continue;
-            }
-            int n = stopSignals.incrementAndGet();
-            if (n == 1) {
-                LOG.info("SIG{} received: starting the shutdown sequence", s);
-                trigger(new CancelReason.Signal(s), "SIGNAL");
-            } else if (n == 2) {
-                LOG.warn("SIG{} received again: skipping the rest of the grace period, cancelling now", s);
-                escalate();
-            } else {
-                String dump = ThreadDump.capture("SIG" + s + " received a third time");
-                System.err.println(dump);
-                LOG.error("SIG{} received a third time: halting with exit code {}", s, ShutdownReport.HALTED_EXIT_CODE);
-                Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
-            }
-        }
-    }
-
-    private void runReloadHooks() {
-        int n = reloads.incrementAndGet();
-        LOG.info("SIGHUP received: running {} reload hooks (reload #{})", reloadHooks.size(), n);
-        for (Registered<Hook> h : reloadHooks) {
-            HookRunner.Result r = HookRunner.run("quiesce-reload-" + h.name(), h.timeout(), () -> {
-                h.hook().run();
-                return null;
-            });
-            if (r.status() != HookRunner.Status.OK) {
-                LOG.warn("reload hook {} {}", h.name(), r.status(), r.error());
-            }
-        }
-    }
-
-    private void onJvmShutdown() {
-        jvmShuttingDown = true;
-        if (state.get() == RUNNING && trigger(CancelReason.explicit(
-                "JVM shutdown (System.exit, or a signal Quiesce does not handle)"), "JVM_SHUTDOWN")) {
-            LOG.info("JVM is shutting down: running the shutdown sequence from the JVM shutdown hook");
-        }
-        try {
-            // bounded: the watchdog halts the JVM at the platform budget anyway
-            done.await(Timers.saturatedNanos(cfg.platformBudget), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return signals.status();
     }
 
     /**
@@ -853,489 +646,11 @@ public final class Shutdown {
     /** Like {@link #awaitTermination()}, bounded; empty if the sequence has not ended by then. */
     public Optional<ShutdownReport> awaitTermination(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
-        return done.await(Timers.saturatedNanos(timeout), TimeUnit.NANOSECONDS) ? Optional.ofNullable(report)
+        return ShutdownTime.await(done, Timers.saturatedNanos(timeout)) ? Optional.ofNullable(report)
                 : Optional.empty();
     }
 
-    // ------------------------------------------------------------------ the sequence
-
-    private void coordinate() {
-        try {
-            // The engine calls the ABANDON phase makes, rehearsed on an empty scope of this thread, now rather
-            // than after the trigger (measured: 3-5 ms of first-use class loading and linking in that phase).
-            try (var rehearsal = (ScopeImpl<?, ?>) ScopeImpl.open(Joiner.awaitAll(), dev.quiesce.ScopeConfig.defaults()
-                    .withName(cfg.name + "-warm-up"))) {
-                rehearsal.collectStragglers();
-            }
-            @SuppressWarnings("unchecked")
-            var r = (ScopeImpl<Object, Void>) ScopeImpl.open(new ServiceJoiner(), dev.quiesce.ScopeConfig.defaults()
-                    .withName(cfg.name).withCloseTimeout(cfg.cancelGrace));
-            root = r;
-        } finally {
-            rootOpened.countDown();
-        }
-        lock.lock();
-        try {
-            while (state.get() == RUNNING) {
-                changed.awaitUninterruptibly();
-            }
-        } finally {
-            lock.unlock();
-        }
-        try {
-            runSequence();
-        } catch (Throwable t) {
-            LOG.error("the shutdown sequence failed unexpectedly; exiting with exit code {}",
-                    ShutdownReport.Outcome.FORCED.exitCode(), t);
-            finish(null, ShutdownReport.Outcome.FORCED.exitCode());
-        }
-    }
-
-    private final class Recorder {
-        final List<ShutdownReport.PhaseTiming> phases = new ArrayList<>();
-        final List<ShutdownReport.HookOutcome> hooks = new ArrayList<>();
-        private Phase current;
-        private long start;
-        private PhaseEvent event;
-
-        void start(Phase p) {
-            current = p;
-            lock.lock(); // see register(): a hook registered from now on for this phase is refused
-            try {
-                phase = p;
-            } finally {
-                lock.unlock();
-            }
-            start = System.nanoTime();
-            event = PhaseEvent.start();
-            LOG.info("shutdown phase {} started", p);
-            for (PhaseListener l : cfg.listeners) {
-                try {
-                    l.started(p);
-                } catch (RuntimeException e) {
-                    LOG.warn("phase listener threw", e);
-                }
-            }
-        }
-
-        void end(String note) {
-            long now = System.nanoTime();
-            var timing = new ShutdownReport.PhaseTiming(current, Duration.ofNanos(start - triggerNanos),
-                    Duration.ofNanos(now - start), note);
-            phases.add(timing);
-            event.finish(current.name(), note);
-            LOG.info("shutdown phase {} ended after {} ms: {}", current, timing.duration().toMillis(), note);
-            for (PhaseListener l : cfg.listeners) {
-                try {
-                    l.ended(timing);
-                } catch (RuntimeException e) {
-                    LOG.warn("phase listener threw", e);
-                }
-            }
-        }
-
-        ShutdownReport.HookStatus skip(Phase p, String name, String why) {
-            hooks.add(new ShutdownReport.HookOutcome(p, name, ShutdownReport.HookStatus.SKIPPED, Duration.ZERO,
-                    Optional.of(why)));
-            LOG.info("shutdown {} hook {} skipped: {}", p, name, why);
-            return ShutdownReport.HookStatus.SKIPPED;
-        }
-
-        ShutdownReport.HookStatus hook(Phase p, String name, Duration timeout, java.util.concurrent.Callable<?> body) {
-            if (timeout.isZero() || timeout.isNegative()) {
-                hooks.add(new ShutdownReport.HookOutcome(p, name, ShutdownReport.HookStatus.SKIPPED, Duration.ZERO,
-                        Optional.of("no budget left")));
-                LOG.warn("shutdown {} hook {} skipped: no budget left", p, name);
-                return ShutdownReport.HookStatus.SKIPPED;
-            }
-            HookRunner.Result r = HookRunner.run("quiesce-" + p.name().toLowerCase(Locale.ROOT) + "-" + name, timeout,
-                    body);
-            ShutdownReport.HookStatus status = switch (r.status()) {
-                case OK -> ShutdownReport.HookStatus.OK;
-                case FAILED -> ShutdownReport.HookStatus.FAILED;
-                case TIMED_OUT -> ShutdownReport.HookStatus.TIMED_OUT;
-            };
-            Optional<String> error = switch (status) {
-                case FAILED -> Optional.of(String.valueOf(r.error()));
-                case TIMED_OUT -> Optional.of("did not return within " + ms(timeout) + "; interrupted and abandoned");
-                default -> Optional.empty();
-            };
-            hooks.add(new ShutdownReport.HookOutcome(p, name, status, r.duration(), error));
-            if (status == ShutdownReport.HookStatus.OK) {
-                LOG.info("shutdown {} hook {}: OK in {} ms", p, name, r.duration().toMillis());
-            } else {
-                LOG.warn("shutdown {} hook {}: {} ({})", p, name, status, error.orElse(""), r.error());
-            }
-            return status;
-        }
-    }
-
-    private void runSequence() {
-        var rec = new Recorder();
-        ScopeImpl<Object, Void> r = root;
-        CancelReason why = reason;
-        Instant startedAt = Instant.now().minusNanos(System.nanoTime() - triggerNanos);
-
-        rec.start(Phase.TRIGGER);
-        rec.end(why.describe() + " (" + triggerKind + "), " + inFlightAtTrigger + " in flight");
-
-        rec.start(Phase.READINESS);
-        boolean wasReady = becameReady; // final now: markReady() after the trigger is ignored
-        readiness.advanceTo(Readiness.State.DRAINING);
-        String preDrain;
-        if (cfg.preDrainDelay.isZero()) {
-            preDrain = "no pre-drain delay";
-        } else if (!wasReady) {
-            preDrain = "no pre-drain delay: the service never became ready, so no load balancer sends it traffic";
-        } else {
-            preDrain = switch (waitUnlessEscalated(cfg.preDrainDelay)) {
-                case WAITED -> "pre-drain delay " + ms(cfg.preDrainDelay);
-                case ESCALATED -> "pre-drain delay cut short by escalation";
-                case INTERRUPTED -> "pre-drain delay interrupted (the shutdown's thread was interrupted)";
-            };
-        }
-        rec.end("readiness DRAINING, " + preDrain);
-
-        rec.start(Phase.STOP_ACCEPTING);
-        int listenerFailures = 0;
-        List<Registered<Hook>> listeners = List.copyOf(stopListeners);
-        var listenerShares = new Shares(listeners, cfg.stopAcceptingBudget);
-        for (int i = 0; i < listeners.size(); i++) {
-            Registered<Hook> l = listeners.get(i);
-            if (rec.hook(Phase.STOP_ACCEPTING, l.name(), listenerShares.budget(i),
-                    new HookCall(Phase.STOP_ACCEPTING, l.hook(), Duration.ZERO)) != ShutdownReport.HookStatus.OK) {
-                listenerFailures++;
-            }
-        }
-        rec.end(listeners.size() + " listeners stopped accepting" + (listenerFailures > 0
-                ? ", " + listenerFailures + " failed" : ""));
-
-        rec.start(Phase.DRAIN);
-        r.requestStop();
-        stopRequested.countDown();
-        long graceDeadline = Timers.deadlineNanos(cfg.gracePeriod);
-        cancelAtNanos = graceDeadline;
-        boolean idle = awaitIdle(graceDeadline);
-        boolean servicesDone = r.awaitNoRunning(graceDeadline, escalatedCheck);
-        long inFlightAtCancel = inFlight.inFlight();
-        long drained = inFlight.completed() - completedAtTrigger;
-        rec.end(idle && servicesDone ? "drained: " + drained + " requests completed, services returned"
-                : (escalated ? "cut short by escalation" : "grace period expired") + ": " + inFlightAtCancel
-                        + " requests in flight, " + r.runningCount() + " services running");
-
-        rec.start(Phase.CANCEL);
-        cancelAtNanos = System.nanoTime();
-        int tasksCancelled = r.totalRunning();
-        r.cancel(why);
-        long cancelDeadline = Timers.deadlineNanos(cfg.cancelGrace);
-        boolean allStopped = r.awaitNoRunning(cancelDeadline, NEVER) && r.totalRunning() == 0;
-        rec.end(tasksCancelled == 0 ? "nothing left to cancel"
-                : "interrupted " + tasksCancelled + " tasks" + (allStopped ? ", all stopped" : ", some did not stop"));
-
-        rec.start(Phase.ABANDON);
-        List<Straggler> stragglers = r.collectStragglers();
-        r.close(); // returns at once: the close timeout (the cancel grace) counts from the cancellation
-        readiness.advanceTo(Readiness.State.STOPPED);
-        rec.end(stragglers.isEmpty() ? "no stragglers" : stragglers.size() + " stragglers abandoned");
-
-        rec.start(Phase.PERSIST);
-        int hookFailures = listenerFailures;
-        List<Registered<PersistHook>> states = List.copyOf(persistHooks);
-        int skipped = 0;
-        List<Registered<PersistHook>> toRun = new ArrayList<>();
-        for (Registered<PersistHook> h : states) {
-            if (!wasReady && h.whenNeverReady() == WhenNeverReady.SKIP) {
-                rec.skip(Phase.PERSIST, h.name(), "the service never became ready: the state a previous run left "
-                        + "is kept (register with WhenNeverReady.RUN to persist anyway)");
-                skipped++;
-            } else {
-                toRun.add(h);
-            }
-        }
-        var persistShares = new Shares(toRun, cfg.persistBudget);
-        for (int i = 0; i < toRun.size(); i++) {
-            Registered<PersistHook> h = toRun.get(i);
-            Duration budget = persistShares.budget(i);
-            if (rec.hook(Phase.PERSIST, h.name(), budget, new HookCall(Phase.PERSIST, h.hook(), budget))
-                    != ShutdownReport.HookStatus.OK) {
-                hookFailures++;
-            }
-        }
-        rec.end(states.size() + " state hooks, " + (toRun.size() - countFailed(rec, Phase.PERSIST) + skipped) + " ok"
-                + (skipped > 0 ? ", " + skipped + " skipped: the service never became ready" : ""));
-
-        rec.start(Phase.CLEANUP);
-        List<Registered<AutoCloseable>> reversed = new ArrayList<>(cleanups);
-        java.util.Collections.reverse(reversed);
-        var cleanupShares = new Shares(reversed, cfg.cleanupBudget);
-        for (int i = 0; i < reversed.size(); i++) {
-            Registered<AutoCloseable> c = reversed.get(i);
-            Duration budget = cleanupShares.budget(i);
-            if (rec.hook(Phase.CLEANUP, c.name(), budget, new HookCall(Phase.CLEANUP, c.hook(), budget))
-                    != ShutdownReport.HookStatus.OK) {
-                hookFailures++;
-            }
-        }
-        rec.end(reversed.size() + " resources, closed in reverse order, "
-                + (reversed.size() - countFailed(rec, Phase.CLEANUP)) + " ok");
-
-        rec.start(Phase.REPORT);
-        ShutdownReport.Outcome outcome;
-        if (why instanceof CancelReason.SubtaskFailed || "STARTER_FAILED".equals(triggerKind)) {
-            outcome = ShutdownReport.Outcome.SERVICE_FAILED;
-        } else if (tasksCancelled > 0 || inFlightAtCancel > 0 || !stragglers.isEmpty()) {
-            outcome = ShutdownReport.Outcome.FORCED;
-        } else if (hookFailures > 0) {
-            outcome = ShutdownReport.Outcome.HOOKS_FAILED;
-        } else {
-            outcome = ShutdownReport.Outcome.CLEAN;
-        }
-        rec.end("outcome " + outcome);
-        // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
-        // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
-        boolean jvmExiting = jvmShuttingDown || (cfg.exitPolicy == ExitPolicy.EXIT && !removeJvmHook());
-        var rep = new ShutdownReport(why.describe(), triggerKind, startedAt,
-                Duration.ofNanos(System.nanoTime() - triggerNanos), rec.phases, inFlightAtTrigger, drained,
-                inFlightAtCancel, tasksCancelled, escalated, stragglers, rec.hooks, outcome,
-                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM
-                        : exitCodeOverride != null ? exitCodeOverride : outcome.exitCode());
-        if (outcome == ShutdownReport.Outcome.CLEAN) {
-            if (LOG.isInfoEnabled()) {
-                LOG.info("{}", rep.toText());
-            }
-        } else {
-            LOG.warn("{}", rep.toText());
-        }
-        for (PhaseListener l : cfg.listeners) {
-            try {
-                l.reported(rep);
-                l.started(Phase.EXIT);
-            } catch (RuntimeException e) {
-                LOG.warn("phase listener threw", e);
-            }
-        }
-        if (coordinatorInterrupted) {
-            Thread.currentThread().interrupt(); // kept clear during the sequence; see waitUnlessEscalated
-        }
-        finish(rep, rep.exitCode());
-    }
-
-    private void finish(ShutdownReport rep, int exitCode) {
-        stopRequested.countDown(); // if the sequence failed before the drain
-        phase = Phase.EXIT;
-        report = rep;
-        state.set(DONE);
-        unwatchStarter();
-        SIGNAL_OWNER.compareAndSet(this, null);
-        done.countDown();
-        if (cfg.exitPolicy == ExitPolicy.EXIT && !jvmShuttingDown && exitCode != ShutdownReport.EXIT_CODE_OF_THE_JVM) {
-            LOG.info("exiting with code {}", exitCode);
-            removeJvmHook();
-            System.exit(exitCode);
-        }
-    }
-
-    /**
-     * Removes the fallback JVM shutdown hook: once the sequence has run it has nothing left to do, and
-     * removing it spares System.exit a thread start and join (every other shutdown hook still runs).
-     *
-     * @return {@code false} if the JVM is already exiting (then the hook runs and returns at once)
-     */
-    private boolean removeJvmHook() {
-        Thread hook = jvmHook;
-        if (hook == null) {
-            return !jvmShuttingDown;
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-            jvmHook = null;
-            return true;
-        } catch (IllegalStateException alreadyExiting) {
-            return false;
-        }
-    }
-
-    private static int countFailed(Recorder rec, Phase p) {
-        int n = 0;
-        for (ShutdownReport.HookOutcome h : rec.hooks) {
-            if (h.phase() == p && h.status() != ShutdownReport.HookStatus.OK) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * A registered hook as {@link HookRunner} runs it: a class rather than a lambda per call site, so that
-     * nothing is linked after the trigger. {@code kind} says which interface {@code hook} is used as.
-     */
-    private static final class HookCall implements java.util.concurrent.Callable<Object> {
-        private final Phase kind;
-        private final Object hook;
-        private final Duration budget;
-
-        HookCall(Phase kind, Object hook, Duration budget) {
-            this.kind = kind;
-            this.hook = hook;
-            this.budget = budget;
-        }
-
-        @Override
-        public Object call() throws Exception {
-            switch (kind) {
-                case PERSIST -> ((PersistHook) hook).persist(budget);
-                case CLEANUP -> ((AutoCloseable) hook).close();
-                default -> ((Hook) hook).run();
-            }
-            return null;
-        }
-    }
-
-    private enum Wait { WAITED, ESCALATED, INTERRUPTED }
-
-    /**
-     * Waits {@code d} unless escalated. An interrupt of the coordinator ends the wait and is reported as
-     * such; the flag is kept clear for the rest of the sequence (whose every later wait would otherwise end
-     * at once) and restored before the exit.
-     */
-    private Wait waitUnlessEscalated(Duration d) {
-        long deadline = Timers.deadlineNanos(d);
-        lock.lock();
-        try {
-            while (!escalated) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return Wait.WAITED;
-                }
-                try {
-                    changed.awaitNanos(left);
-                } catch (InterruptedException e) {
-                    coordinatorInterrupted = true;
-                    return Wait.INTERRUPTED;
-                }
-            }
-            return Wait.ESCALATED;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The budgets of one phase's hooks: the rule documented on {@link #onCleanup(String, AutoCloseable)}. */
-    private final class Shares {
-        private final List<? extends Registered<?>> hooks;
-        private final long deadline;
-        private final long share;
-
-        Shares(List<? extends Registered<?>> hooks, Duration phaseBudget) {
-            this.hooks = hooks;
-            long total = Math.min(Timers.saturatedNanos(phaseBudget), Timers.saturatedNanos(remaining()));
-            this.deadline = Timers.deadlineNanos(Duration.ofNanos(Math.max(0, total)));
-            this.share = hooks.isEmpty() ? 0 : Math.max(0, total) / hooks.size();
-        }
-
-        /** The budget of hook {@code i}, to be asked right before it runs. */
-        Duration budget(int i) {
-            long left = Math.min(deadline - System.nanoTime(), Timers.saturatedNanos(remaining()));
-            if (left <= 0) {
-                return Duration.ZERO;
-            }
-            Duration own = hooks.get(i).timeout();
-            if (own != null) {
-                return Duration.ofNanos(Math.min(Timers.saturatedNanos(own), left));
-            }
-            long reserved = 0; // the guaranteed shares of the hooks still to run after this one
-            for (int j = i + 1; j < hooks.size(); j++) {
-                Duration t = hooks.get(j).timeout();
-                reserved = Timers.saturatedAdd(reserved, t == null ? share : Math.min(share, Timers.saturatedNanos(t)));
-            }
-            return Duration.ofNanos(Math.max(0, left - reserved));
-        }
-    }
-
-    private boolean awaitIdle(long deadlineNanos) {
-        try {
-            return inFlight.awaitIdleNanos(deadlineNanos, escalatedCheck);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return inFlight.inFlight() == 0;
-        }
-    }
-
-    private static Duration untilNanos(long deadline) {
-        long left = deadline - System.nanoTime();
-        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    /** The root scope's joiner: a supervisor whose failed services start the shutdown. */
-    private final class ServiceJoiner implements Joiner<Object, Void> {
-        @Override
-        public boolean onComplete(Subtask<?> subtask) {
-            if (subtask.state() == Subtask.State.FAILED && state.get() == RUNNING) {
-                LOG.error("service failed; starting the shutdown", subtask.exception());
-                trigger(new CancelReason.SubtaskFailed(subtask.scope().path(), String.valueOf(subtask),
-                        subtask.exception()), "SERVICE_FAILED");
-            }
-            return false;
-        }
-
-        @Override
-        public Void result() {
-            return null;
-        }
-    }
-
     // ------------------------------------------------------------------ configuration
-
-    private static void requirePositive(Duration d, String what) {
-        Objects.requireNonNull(d, what + " must not be null");
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, was " + d + " (" + ms(d) + ")"
-                    + "; e.g. Duration.ofSeconds(2)");
-        }
-    }
-
-    private static void requireNonNegative(Duration d, String what) {
-        Objects.requireNonNull(d, what + " must not be null");
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(what + " must not be negative, was " + d + " (" + ms(d)
-                    + "); use Duration.ZERO for none");
-        }
-    }
-
-    private record Config(
-            String name,
-            Duration platformBudget,
-            Duration margin,
-            Duration preDrainDelay,
-            Duration stopAcceptingBudget,
-            Duration gracePeriod,
-            Duration cancelGrace,
-            Duration persistBudget,
-            Duration cleanupBudget,
-            Duration reloadTimeout,
-            Duration sequenceBudget,
-            List<String> signals,
-            ExitPolicy exitPolicy,
-            List<PhaseListener> listeners) {
-
-        @Override
-        public String toString() {
-            return "platform budget " + ms(platformBudget) + " - margin " + ms(margin) + " = " + ms(sequenceBudget)
-                    + " for: pre-drain " + ms(preDrainDelay) + ", stop accepting " + ms(stopAcceptingBudget)
-                    + ", grace " + ms(gracePeriod) + ", cancel grace " + ms(cancelGrace) + ", persist "
-                    + ms(persistBudget) + ", cleanup " + ms(cleanupBudget) + "; signals " + signals
-                    + ", exit policy " + exitPolicy;
-        }
-    }
-
-    /** {@code d} for a message, safe for any duration (see {@link Timers#describeMillis}). */
-    private static String ms(Duration d) {
-        return Timers.describeMillis(d);
-    }
 
     /**
      * Configures and starts a {@link Shutdown}. Durations are validated when {@link #start()} is called;
@@ -1364,7 +679,7 @@ public final class Shutdown {
 
         /** The root scope's name (its path is {@code /name}); default {@code shutdown}. */
         public Builder name(String name) {
-            requireName(name);
+            ShutdownConfig.requireName(name);
             this.name = name;
             return this;
         }
@@ -1493,46 +808,10 @@ public final class Shutdown {
             return validate().toString();
         }
 
-        Config validate() {
-            requirePositive(platformBudget, "platform budget (terminationGracePeriodSeconds)");
-            requireNonNegative(margin, "margin");
-            requireNonNegative(preDrainDelay, "pre-drain delay");
-            requirePositive(stopAcceptingBudget, "stop-accepting budget");
-            requirePositive(gracePeriod, "grace period");
-            requirePositive(cancelGrace, "cancel grace");
-            requirePositive(persistBudget, "persist budget");
-            requirePositive(cleanupBudget, "cleanup budget");
-            requirePositive(reloadTimeout, "reload timeout");
-            if (margin.compareTo(platformBudget) >= 0) {
-                throw new IllegalArgumentException("margin " + ms(margin) + " must be smaller than the platform budget "
-                        + ms(platformBudget) + ": lower the margin or raise terminationGracePeriodSeconds");
-            }
-            Duration available = platformBudget.minus(margin);
-            Duration[] phases = {preDrainDelay, stopAcceptingBudget, gracePeriod, cancelGrace, persistBudget,
-                    cleanupBudget};
-            String[] names = {"preDrainDelay", "stopAcceptingBudget", "gracePeriod", "cancelGrace", "persistBudget",
-                    "cleanupBudget"};
-            Duration sum = Duration.ZERO;
-            int longest = 0;
-            for (int i = 0; i < phases.length; i++) {
-                sum = Timers.saturatedPlus(sum, phases[i]); // saturated: any Duration is a valid argument
-                if (phases[i].compareTo(phases[longest]) > 0) {
-                    longest = i;
-                }
-            }
-            if (sum.compareTo(available) > 0) {
-                Duration over = sum.minus(available);
-                throw new IllegalArgumentException("the shutdown phases need " + ms(sum) + " (preDrainDelay "
-                        + ms(preDrainDelay) + " + stopAcceptingBudget " + ms(stopAcceptingBudget) + " + gracePeriod "
-                        + ms(gracePeriod) + " + cancelGrace " + ms(cancelGrace) + " + persistBudget "
-                        + ms(persistBudget) + " + cleanupBudget " + ms(cleanupBudget) + ") but the platform budget "
-                        + ms(platformBudget) + " minus the margin " + ms(margin) + " leaves " + ms(available)
-                        + ": shorten " + names[longest] + " (" + ms(phases[longest]) + ", the longest phase) by at least "
-                        + ms(over) + ", or raise the platform budget (terminationGracePeriodSeconds)");
-            }
-            return new Config(name, platformBudget, margin, preDrainDelay, stopAcceptingBudget, gracePeriod,
-                    cancelGrace, persistBudget, cleanupBudget, reloadTimeout, available, List.copyOf(signals),
-                    exitPolicy, List.copyOf(listeners));
+        ShutdownConfig validate() {
+            return ShutdownConfig.validate(name, platformBudget, margin, preDrainDelay, stopAcceptingBudget,
+                    gracePeriod, cancelGrace, persistBudget, cleanupBudget, reloadTimeout, List.copyOf(signals),
+                    exitPolicy, listeners);
         }
     }
 }

@@ -1,21 +1,20 @@
-package dev.quiesce.internal;
+package dev.quiesce.shutdown;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs one shutdown hook on its own platform thread, bounded by a timeout: a hook that never returns
+ * Runs one shutdown hook (or reload hook) on its own platform thread, bounded by a timeout: a hook that never returns
  * is interrupted and abandoned, and the sequence goes on. Platform threads, because a hook must run
  * even when every carrier of the virtual-thread scheduler is occupied by stuck tasks.
  */
-public final class HookRunner {
+final class HookRunner {
     private HookRunner() {}
 
     /** How a hook ended. */
-    public enum Status { OK, FAILED, TIMED_OUT }
+    enum Status { OK, FAILED, TIMED_OUT }
 
     /**
      * The result of a run.
@@ -24,10 +23,10 @@ public final class HookRunner {
      * @param duration how long it ran (up to the timeout)
      * @param error what it threw, if it failed
      */
-    public record Result(Status status, Duration duration, Throwable error) {}
+    record Result(Status status, Duration duration, Throwable error) {}
 
     /** Runs {@code hook} on a new daemon platform thread named {@code threadName}, waiting at most {@code timeout}. */
-    public static Result run(String threadName, Duration timeout, Callable<?> hook) {
+    static Result run(String threadName, Duration timeout, Callable<?> hook) {
         var done = new CountDownLatch(1);
         var error = new AtomicReference<Throwable>();
         Thread t = Thread.ofPlatform().name(threadName).daemon(true).unstarted(() -> {
@@ -39,14 +38,14 @@ public final class HookRunner {
                 done.countDown();
             }
         });
-        long start = System.nanoTime();
+        long start = ShutdownTime.nanoTime();
         t.start();
         boolean finished;
         boolean interrupted = false;
-        long deadline = start + Timers.saturatedNanos(timeout);
+        long deadline = start + dev.quiesce.internal.Timers.saturatedNanos(timeout);
         for (;;) {
             try {
-                finished = done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                finished = ShutdownTime.await(done, ShutdownTime.nanosUntil(deadline));
                 break;
             } catch (InterruptedException e) {
                 interrupted = true; // the sequence must go on; restore the flag afterwards
@@ -55,7 +54,7 @@ public final class HookRunner {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        Duration took = Duration.ofNanos(ShutdownTime.nanoTime() - start);
         if (!finished) {
             t.interrupt();
             return new Result(Status.TIMED_OUT, took, null);

@@ -1,0 +1,363 @@
+package dev.quiesce.shutdown;
+
+import dev.quiesce.CancelReason;
+import dev.quiesce.Joiner;
+import dev.quiesce.ScopeConfig;
+import dev.quiesce.Straggler;
+import dev.quiesce.Subtask;
+import dev.quiesce.internal.ScopeImpl;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of the shutdown sequence, on the coordinator thread: one method per phase, each of the same shape.
+ * It gets its budget (and the {@link PhaseContext}), does its work, leaves its counts for the later phases
+ * and the report in this object's fields, and returns its note; {@link #run()} records each phase's timing
+ * and note through the {@link Recorder}.
+ *
+ * <p>Nothing here is linked for the first time after the trigger: no lambdas (the two suppliers are made
+ * when the class is initialised, which {@link WarmUp} does), no {@code switch} on an enum (see
+ * {@link Recorder}), no {@code Duration.dividedBy} (it goes through {@code BigDecimal}).
+ */
+final class ShutdownSequence {
+    private static final Logger LOG = LoggerFactory.getLogger(Shutdown.class);
+    private static final BooleanSupplier NEVER = () -> false;
+
+    private final PhaseContext ctx;
+    private final Shutdown s;
+    private final Recorder rec;
+
+    // what the phases leave for the later ones and the report
+    private int hookFailures;
+    private long inFlightAtCancel;
+    private long drained;
+    private int tasksCancelled;
+    private List<Straggler> stragglers = List.of();
+    private ShutdownReport.Outcome outcome;
+
+    private ShutdownSequence(PhaseContext ctx) {
+        this.ctx = ctx;
+        this.s = ctx.shutdown();
+        this.rec = new Recorder(s, s.triggerNanos, ctx.cfg().listeners());
+    }
+
+    /** The coordinator thread's body: opens the root scope, waits for the trigger, runs the sequence. */
+    static void coordinate(Shutdown s) {
+        try {
+            WarmUp.rehearseEngine(s.cfg.name());
+            @SuppressWarnings("unchecked")
+            var r = (ScopeImpl<Object, Void>) ScopeImpl.open(new ServiceJoiner(s), ScopeConfig.defaults()
+                    .withName(s.cfg.name()).withCloseTimeout(s.cfg.cancelGrace()));
+            s.root = r;
+        } finally {
+            s.rootOpened.countDown();
+        }
+        s.awaitTrigger();
+        try {
+            new ShutdownSequence(new PhaseContext(s, s.cfg, s.root, s.reason, s.triggerKind, s.becameReady,
+                    s.inFlightAtTrigger, s.completedAtTrigger, s.readiness(), s.inFlight(), s.stopListeners,
+                    s.persistHooks, s.cleanups)).run();
+        } catch (Throwable t) {
+            LOG.error("the shutdown sequence failed unexpectedly; exiting with exit code {}",
+                    ShutdownReport.Outcome.FORCED.exitCode(), t);
+            finish(s, null, ShutdownReport.Outcome.FORCED.exitCode());
+        }
+    }
+
+    private void run() {
+        Instant startedAt = ShutdownTime.now().minusNanos(ShutdownTime.nanoTime() - s.triggerNanos);
+        for (Phase p : Phase.values()) {
+            if (p == Phase.EXIT) {
+                break;
+            }
+            rec.start(p);
+            rec.end(phase(p));
+        }
+        // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
+        // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
+        boolean jvmExiting = s.jvmShuttingDown
+                || (ctx.cfg().exitPolicy() == Shutdown.ExitPolicy.EXIT && !removeJvmHook(s));
+        Integer override = s.exitCodeOverride;
+        var rep = new ShutdownReport(ctx.reason().describe(), ctx.triggerKind(), startedAt,
+                Duration.ofNanos(ShutdownTime.nanoTime() - s.triggerNanos), rec.phases, ctx.inFlightAtTrigger(),
+                drained, inFlightAtCancel, tasksCancelled, s.escalated, stragglers, rec.hooks, outcome,
+                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM : override != null ? override : outcome.exitCode());
+        if (outcome == ShutdownReport.Outcome.CLEAN) {
+            if (LOG.isInfoEnabled()) {
+                LOG.info("{}", rep.toText());
+            }
+        } else {
+            LOG.warn("{}", rep.toText());
+        }
+        for (Shutdown.PhaseListener l : ctx.cfg().listeners()) {
+            try {
+                l.reported(rep);
+                l.started(Phase.EXIT);
+            } catch (RuntimeException e) {
+                LOG.warn("phase listener threw", e);
+            }
+        }
+        if (s.coordinatorInterrupted) {
+            Thread.currentThread().interrupt(); // kept clear during the sequence; see waitUnlessEscalated
+        }
+        finish(s, rep, rep.exitCode());
+    }
+
+    /** Runs phase {@code p} with its budget from the configuration; returns its note. */
+    private String phase(Phase p) {
+        ShutdownConfig cfg = ctx.cfg();
+        if (p == Phase.TRIGGER) {
+            return trigger();
+        } else if (p == Phase.READINESS) {
+            return readiness(cfg.preDrainDelay());
+        } else if (p == Phase.STOP_ACCEPTING) {
+            return stopAccepting(cfg.stopAcceptingBudget());
+        } else if (p == Phase.DRAIN) {
+            return drain(cfg.gracePeriod());
+        } else if (p == Phase.CANCEL) {
+            return cancel(cfg.cancelGrace());
+        } else if (p == Phase.ABANDON) {
+            return abandon();
+        } else if (p == Phase.PERSIST) {
+            return persist(cfg.persistBudget());
+        } else if (p == Phase.CLEANUP) {
+            return cleanup(cfg.cleanupBudget());
+        } else if (p == Phase.REPORT) {
+            return report(); // TRIGGER, ABANDON and REPORT do not wait: they have no budget
+        }
+        throw new AssertionError(p);
+    }
+
+    private String trigger() {
+        return ctx.reason().describe() + " (" + ctx.triggerKind() + "), " + ctx.inFlightAtTrigger() + " in flight";
+    }
+
+    /** Readiness {@code DRAINING}, then the pre-drain delay (none if the service never became ready). */
+    private String readiness(Duration preDrainDelay) {
+        ctx.readiness().advanceTo(Readiness.State.DRAINING);
+        String preDrain;
+        if (preDrainDelay.isZero()) {
+            preDrain = "no pre-drain delay";
+        } else if (!ctx.wasReady()) {
+            preDrain = "no pre-drain delay: the service never became ready, so no load balancer sends it traffic";
+        } else {
+            Wait w = waitUnlessEscalated(preDrainDelay);
+            preDrain = w == Wait.WAITED ? "pre-drain delay " + ShutdownConfig.ms(preDrainDelay)
+                    : w == Wait.ESCALATED ? "pre-drain delay cut short by escalation"
+                    : "pre-drain delay interrupted (the shutdown's thread was interrupted)";
+        }
+        return "readiness DRAINING, " + preDrain;
+    }
+
+    private String stopAccepting(Duration budget) {
+        int failures = 0;
+        List<Registered<Shutdown.Hook>> listeners = List.copyOf(ctx.stopListeners());
+        var shares = new HookShares(s, listeners, budget);
+        for (int i = 0; i < listeners.size(); i++) {
+            Registered<Shutdown.Hook> l = listeners.get(i);
+            if (rec.hook(Phase.STOP_ACCEPTING, l.name(), shares.budget(i),
+                    new HookCall(Phase.STOP_ACCEPTING, l.hook(), Duration.ZERO)) != ShutdownReport.HookStatus.OK) {
+                failures++;
+            }
+        }
+        hookFailures += failures;
+        return listeners.size() + " listeners stopped accepting" + (failures > 0 ? ", " + failures + " failed" : "");
+    }
+
+    /** The soft stop; waits for the in-flight tracker to reach zero and the services to return. */
+    private String drain(Duration gracePeriod) {
+        ScopeImpl<Object, Void> r = ctx.root();
+        r.requestStop();
+        s.stopRequested.countDown();
+        long graceDeadline = ShutdownTime.deadlineNanos(gracePeriod);
+        s.cancelAtNanos = graceDeadline;
+        boolean idle = awaitIdle(graceDeadline);
+        boolean servicesDone = r.awaitNoRunning(graceDeadline, s.escalatedCheck);
+        inFlightAtCancel = ctx.inFlight().inFlight();
+        drained = ctx.inFlight().completed() - ctx.completedAtTrigger();
+        return idle && servicesDone ? "drained: " + drained + " requests completed, services returned"
+                : (s.escalated ? "cut short by escalation" : "grace period expired") + ": " + inFlightAtCancel
+                        + " requests in flight, " + r.runningCount() + " services running";
+    }
+
+    private boolean awaitIdle(long deadlineNanos) {
+        try {
+            return ctx.inFlight().awaitIdleNanos(deadlineNanos, s.escalatedCheck);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ctx.inFlight().inFlight() == 0;
+        }
+    }
+
+    private String cancel(Duration cancelGrace) {
+        ScopeImpl<Object, Void> r = ctx.root();
+        s.cancelAtNanos = ShutdownTime.nanoTime();
+        tasksCancelled = r.totalRunning();
+        r.cancel(ctx.reason());
+        long cancelDeadline = ShutdownTime.deadlineNanos(cancelGrace);
+        boolean allStopped = r.awaitNoRunning(cancelDeadline, NEVER) && r.totalRunning() == 0;
+        return tasksCancelled == 0 ? "nothing left to cancel"
+                : "interrupted " + tasksCancelled + " tasks" + (allStopped ? ", all stopped" : ", some did not stop");
+    }
+
+    private String abandon() {
+        stragglers = ctx.root().collectStragglers();
+        ctx.root().close(); // returns at once: the close timeout (the cancel grace) counts from the cancellation
+        ctx.readiness().advanceTo(Readiness.State.STOPPED);
+        return stragglers.isEmpty() ? "no stragglers" : stragglers.size() + " stragglers abandoned";
+    }
+
+    /** The state hooks, by the never-ready rule (see {@link Shutdown#onPersist(String, Shutdown.PersistHook)}). */
+    private String persist(Duration budget) {
+        List<Registered<Shutdown.PersistHook>> states = List.copyOf(ctx.persistHooks());
+        int skipped = 0;
+        List<Registered<Shutdown.PersistHook>> toRun = new ArrayList<>();
+        for (Registered<Shutdown.PersistHook> h : states) {
+            if (!ctx.wasReady() && h.whenNeverReady() == Shutdown.WhenNeverReady.SKIP) {
+                rec.skip(Phase.PERSIST, h.name(), "the service never became ready: the state a previous run left "
+                        + "is kept (register with WhenNeverReady.RUN to persist anyway)");
+                skipped++;
+            } else {
+                toRun.add(h);
+            }
+        }
+        var shares = new HookShares(s, toRun, budget);
+        for (int i = 0; i < toRun.size(); i++) {
+            Registered<Shutdown.PersistHook> h = toRun.get(i);
+            Duration b = shares.budget(i);
+            if (rec.hook(Phase.PERSIST, h.name(), b, new HookCall(Phase.PERSIST, h.hook(), b))
+                    != ShutdownReport.HookStatus.OK) {
+                hookFailures++;
+            }
+        }
+        return states.size() + " state hooks, " + (toRun.size() - rec.failed(Phase.PERSIST) + skipped) + " ok"
+                + (skipped > 0 ? ", " + skipped + " skipped: the service never became ready" : "");
+    }
+
+    /** The resources, in reverse order of registration. */
+    private String cleanup(Duration budget) {
+        List<Registered<AutoCloseable>> reversed = new ArrayList<>(ctx.cleanups());
+        Collections.reverse(reversed);
+        var shares = new HookShares(s, reversed, budget);
+        for (int i = 0; i < reversed.size(); i++) {
+            Registered<AutoCloseable> c = reversed.get(i);
+            Duration b = shares.budget(i);
+            if (rec.hook(Phase.CLEANUP, c.name(), b, new HookCall(Phase.CLEANUP, c.hook(), b))
+                    != ShutdownReport.HookStatus.OK) {
+                hookFailures++;
+            }
+        }
+        return reversed.size() + " resources, closed in reverse order, "
+                + (reversed.size() - rec.failed(Phase.CLEANUP)) + " ok";
+    }
+
+    private String report() {
+        if (ctx.reason() instanceof CancelReason.SubtaskFailed || "STARTER_FAILED".equals(ctx.triggerKind())) {
+            outcome = ShutdownReport.Outcome.SERVICE_FAILED;
+        } else if (tasksCancelled > 0 || inFlightAtCancel > 0 || !stragglers.isEmpty()) {
+            outcome = ShutdownReport.Outcome.FORCED;
+        } else if (hookFailures > 0) {
+            outcome = ShutdownReport.Outcome.HOOKS_FAILED;
+        } else {
+            outcome = ShutdownReport.Outcome.CLEAN;
+        }
+        return "outcome " + outcome;
+    }
+
+    /** Ends the run: the report is published, waiters released, and with {@link Shutdown.ExitPolicy#EXIT} the JVM exits. */
+    static void finish(Shutdown s, ShutdownReport rep, int exitCode) {
+        s.stopRequested.countDown(); // if the sequence failed before the drain
+        s.phase = Phase.EXIT;
+        s.report = rep;
+        s.markDone();
+        s.starterWatch.unwatch();
+        SignalHandling.release(s);
+        s.done.countDown();
+        if (s.cfg.exitPolicy() == Shutdown.ExitPolicy.EXIT && !s.jvmShuttingDown
+                && exitCode != ShutdownReport.EXIT_CODE_OF_THE_JVM) {
+            LOG.info("exiting with code {}", exitCode);
+            removeJvmHook(s);
+            System.exit(exitCode);
+        }
+    }
+
+    /**
+     * Removes the fallback JVM shutdown hook: once the sequence has run it has nothing left to do, and
+     * removing it spares System.exit a thread start and join (every other shutdown hook still runs).
+     *
+     * @return {@code false} if the JVM is already exiting (then the hook runs and returns at once)
+     */
+    private static boolean removeJvmHook(Shutdown s) {
+        Thread hook = s.jvmHook;
+        if (hook == null) {
+            return !s.jvmShuttingDown;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            s.jvmHook = null;
+            return true;
+        } catch (IllegalStateException alreadyExiting) {
+            return false;
+        }
+    }
+
+    /** How a wait of the sequence ended. */
+    enum Wait { WAITED, ESCALATED, INTERRUPTED }
+
+    /**
+     * Waits {@code d} unless escalated. An interrupt of the coordinator ends the wait and is reported as
+     * such; the flag is kept clear for the rest of the sequence (whose every later wait would otherwise end
+     * at once) and restored before the exit.
+     */
+    private Wait waitUnlessEscalated(Duration d) {
+        long deadline = ShutdownTime.deadlineNanos(d);
+        s.lock.lock();
+        try {
+            while (!s.escalated) {
+                long left = deadline - ShutdownTime.nanoTime();
+                if (left <= 0) {
+                    return Wait.WAITED;
+                }
+                try {
+                    ShutdownTime.awaitNanos(s.changed, left);
+                } catch (InterruptedException e) {
+                    s.coordinatorInterrupted = true;
+                    return Wait.INTERRUPTED;
+                }
+            }
+            return Wait.ESCALATED;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** The root scope's joiner: a supervisor whose failed services start the shutdown. */
+    private static final class ServiceJoiner implements Joiner<Object, Void> {
+        private final Shutdown s;
+
+        ServiceJoiner(Shutdown s) {
+            this.s = s;
+        }
+
+        @Override
+        public boolean onComplete(Subtask<?> subtask) {
+            if (subtask.state() == Subtask.State.FAILED && !s.isShuttingDown()) {
+                LOG.error("service failed; starting the shutdown", subtask.exception());
+                s.trigger(new CancelReason.SubtaskFailed(subtask.scope().path(), String.valueOf(subtask),
+                        subtask.exception()), "SERVICE_FAILED");
+            }
+            return false;
+        }
+
+        @Override
+        public Void result() {
+            return null;
+        }
+    }
+}
