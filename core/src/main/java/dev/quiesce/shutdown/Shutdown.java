@@ -137,6 +137,7 @@ public final class Shutdown {
     final List<Registered<PersistHook>> persistHooks = new CopyOnWriteArrayList<>();
     final List<Registered<AutoCloseable>> cleanups = new CopyOnWriteArrayList<>();
     final List<Registered<Hook>> reloadHooks = new CopyOnWriteArrayList<>();
+    final List<Registered<Ingress>> ingresses = new CopyOnWriteArrayList<>();
     final SignalHandling signals = new SignalHandling(this);
     final StarterWatch starterWatch = new StarterWatch(this);
 
@@ -243,6 +244,60 @@ public final class Shutdown {
     }
 
     /**
+     * Registers a server with the shutdown (see {@link Ingress} for the contract): its
+     * {@link Ingress#stopAccepting()} runs in {@link Phase#STOP_ACCEPTING} as a stop-accepting listener named
+     * {@code ingress.describe().name()}, sharing that phase's budget with the other listeners;
+     * {@link Ingress#goAway()} starts {@link Phase#DRAIN}, whose wait also covers {@link Ingress#inFlight()};
+     * {@link Ingress#forceClose()} runs in {@link Phase#CANCEL} if the drain did not complete; and
+     * {@link Ingress#describe()} is in the {@linkplain ShutdownReport#ingresses() report}.
+     *
+     * @throws IllegalStateException if the sequence has already reached {@link Phase#STOP_ACCEPTING}: the
+     *     ingress would never stop accepting; stop the server yourself
+     * @throws IllegalArgumentException if its name is blank, contains {@code '/'}, or is the name of an
+     *     ingress already registered
+     */
+    public void ingress(Ingress ingress) {
+        Objects.requireNonNull(ingress, "ingress must not be null");
+        IngressDescription d = Objects.requireNonNull(ingress.describe(), "ingress.describe() returned null: "
+                + "an Ingress must describe itself (name, protocol, address, counts)");
+        Objects.requireNonNull(ingress.inFlight(), "ingress.inFlight() of ingress " + d.name() + " returned null: "
+                + "an Ingress must return the tracker its requests are counted in");
+        String name = d.name();
+        if (name.isBlank() || name.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("ingress name '" + name + "' (from describe().name()) must be "
+                    + "non-blank and must not contain '/'");
+        }
+        lock.lock(); // the lock register() takes: the ingress is in both lists before STOP_ACCEPTING, or in none
+        try {
+            for (Registered<Ingress> r : ingresses) {
+                if (r.name().equals(name)) {
+                    throw new IllegalArgumentException("an ingress named '" + name + "' is already registered: "
+                            + "give each ingress a name of its own (its describe().name())");
+                }
+            }
+            register(stopListeners, name, new IngressStop(ingress), null, WhenNeverReady.RUN, "ingress",
+                    Phase.STOP_ACCEPTING);
+            ingresses.add(new Registered<>(name, ingress, null, WhenNeverReady.RUN));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An ingress's stop-accepting listener (a class, not a method reference: see {@link HookCall}). */
+    static final class IngressStop implements Hook {
+        private final Ingress ingress;
+
+        IngressStop(Ingress ingress) {
+            this.ingress = ingress;
+        }
+
+        @Override
+        public void run() throws Exception {
+            ingress.stopAccepting();
+        }
+    }
+
+    /**
      * Registers a state hook for {@link Phase#PERSIST}. State hooks share the persist budget by the rule of
      * {@link #onCleanup(String, AutoCloseable)}: each hook without a timeout of its own is guaranteed an equal
      * share of the budget (budget / number of state hooks) and may take longer when the hooks before it took
@@ -323,7 +378,8 @@ public final class Shutdown {
                 throw new IllegalStateException("the shutdown is already in phase " + p + ": " + what + " hook "
                         + name + " would never run; register it before the shutdown starts (during start-up, "
                         + "stop starting once isShuttingDown() is true" + (usedIn == Phase.CLEANUP
-                        ? ", and close this resource yourself)" : ")"));
+                        ? ", and close this resource yourself)" : hook instanceof IngressStop
+                        ? ", and stop this server yourself)" : ")"));
             }
             list.add(new Registered<>(name, hook, timeout, whenNeverReady));
         } finally {
@@ -491,6 +547,9 @@ public final class Shutdown {
         escalated = true;
         signalChange();
         inFlight.wakeWaiters();
+        for (Registered<Ingress> i : ingresses) {
+            i.hook().inFlight().wakeWaiters();
+        }
         ScopeImpl<Object, Void> r = root;
         if (r != null) {
             r.wakeOwner();
