@@ -275,25 +275,11 @@ public final class Shutdown {
                             + "give each ingress a name of its own (its describe().name())");
                 }
             }
-            register(stopListeners, name, new IngressStop(ingress), null, WhenNeverReady.RUN, "ingress",
+            register(stopListeners, name, new HookCall(Phase.STOP_ACCEPTING, ingress, Duration.ZERO), null, WhenNeverReady.RUN, "ingress",
                     Phase.STOP_ACCEPTING);
             ingresses.add(new Registered<>(name, ingress, null, WhenNeverReady.RUN));
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** An ingress's stop-accepting listener (a class, not a method reference: see {@link HookCall}). */
-    static final class IngressStop implements Hook {
-        private final Ingress ingress;
-
-        IngressStop(Ingress ingress) {
-            this.ingress = ingress;
-        }
-
-        @Override
-        public void run() throws Exception {
-            ingress.stopAccepting();
         }
     }
 
@@ -378,7 +364,7 @@ public final class Shutdown {
                 throw new IllegalStateException("the shutdown is already in phase " + p + ": " + what + " hook "
                         + name + " would never run; register it before the shutdown starts (during start-up, "
                         + "stop starting once isShuttingDown() is true" + (usedIn == Phase.CLEANUP
-                        ? ", and close this resource yourself)" : hook instanceof IngressStop
+                        ? ", and close this resource yourself)" : what.equals("ingress")
                         ? ", and stop this server yourself)" : ")"));
             }
             list.add(new Registered<>(name, hook, timeout, whenNeverReady));

@@ -42,7 +42,7 @@ final class WarmUp {
                 Recorder.class, HookCall.class, HookShares.class, Registered.class, PhaseContext.class,
                 ShutdownSequence.class, ShutdownSequence.Wait.class, ShutdownTime.class, CancelReason.Signal.class,
                 CancelReason.ParentCancelled.class, CancelReason.Explicit.class, CancelReason.SubtaskFailed.class,
-                Subtask.State.class, Ingress.class, IngressDescription.class, Shutdown.IngressStop.class}) {
+                Subtask.State.class, Ingress.class, IngressDescription.class}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {

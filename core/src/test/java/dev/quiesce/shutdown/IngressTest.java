@@ -58,13 +58,30 @@ class IngressTest {
     }
 
     private static Shutdown.Builder builder(List<String> events) {
-        return Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).cancelGrace(Duration.ofMillis(300))
-                .onPhase(new Shutdown.PhaseListener() {
-                    @Override
-                    public void started(Phase phase) {
-                        events.add("start " + phase);
-                    }
-                });
+        return ShutdownTest.builder(events);
+    }
+
+    /** Runs the sequence while {@code work} runs; its report, once the work has ended too, which is clean. */
+    private static ShutdownReport cleanShutdown(Shutdown shutdown, Thread work) throws InterruptedException {
+        shutdown.initiate(CancelReason.explicit("test"));
+        ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
+        work.join();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        return report;
+    }
+
+    /** Work on a virtual thread that starts once {@code release} opens; an interrupt is recorded. */
+    private static Thread work(CountDownLatch release, List<String> events, Shutdown.Hook body) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                release.await();
+                body.run();
+            } catch (InterruptedException e) {
+                events.add("work interrupted");
+            } catch (Exception e) {
+                events.add("work failed: " + e);
+            }
+        });
     }
 
     @Test
@@ -76,20 +93,11 @@ class IngressTest {
         shutdown.ingress(fake);
         shutdown.markReady();
         var ticket = fake.tracker.enter();
-        Thread work = Thread.ofVirtual().start(() -> {
-            try {
-                release.await();
-                events.add("work done");
-                ticket.close();
-            } catch (InterruptedException e) {
-                events.add("work interrupted");
-            }
+        Thread work = work(release, events, () -> {
+            events.add("work done");
+            ticket.close();
         });
-        shutdown.initiate(CancelReason.explicit("test"));
-        ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
-        work.join();
-
-        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        ShutdownReport report = cleanShutdown(shutdown, work);
         assertThat(events).containsSubsequence("start STOP_ACCEPTING", "stopAccepting", "start DRAIN", "goAway",
                 "work done", "start CANCEL").doesNotContain("forceClose", "work interrupted");
         assertThat(report.ingresses()).containsExactly(new IngressDescription("fake", "test/1", "nowhere", 1, 1, 1, 0,
@@ -296,26 +304,17 @@ class IngressTest {
         var a = first.tracker.enter();
         var b = second.tracker.enter();
         // each piece of work hands on to the next tracker before it ends: the drain ends only with the last
-        Thread work = Thread.ofVirtual().start(() -> {
-            try {
-                release.await();
-                var again = first.tracker.enter();
-                b.close();
-                own.close();
-                a.close();
-                var late = second.tracker.enter();
-                again.close();
-                events.add("work done");
-                late.close();
-            } catch (InterruptedException e) {
-                events.add("work interrupted");
-            }
+        Thread work = work(release, events, () -> {
+            var again = first.tracker.enter();
+            b.close();
+            own.close();
+            a.close();
+            var late = second.tracker.enter();
+            again.close();
+            events.add("work done");
+            late.close();
         });
-        shutdown.initiate(CancelReason.explicit("test"));
-        ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
-        work.join();
-
-        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        ShutdownReport report = cleanShutdown(shutdown, work);
         assertThat(events).containsSubsequence("goAway", "goAway", "work done", "start CANCEL")
                 .doesNotContain("forceClose", "work interrupted");
         assertThat(report.ingresses()).extracting(IngressDescription::name, IngressDescription::inFlight,
