@@ -66,8 +66,8 @@ final class ShutdownSequence {
         s.awaitTrigger();
         try {
             new ShutdownSequence(new PhaseContext(s, s.cfg, s.root, s.reason, s.triggerKind, s.becameReady,
-                    s.inFlightAtTrigger, s.completedAtTrigger, s.readiness(), s.inFlight(), s.stopListeners,
-                    s.persistHooks, s.cleanups, s.ingresses)).run();
+                    s.inFlightAtTrigger, s.completedAtTrigger, s.readiness(), s.inFlight(), s.registry.stopListeners,
+                    s.registry.persistHooks, s.registry.cleanups, s.registry.ingresses)).run();
         } catch (Throwable t) {
             LOG.error("the shutdown sequence failed unexpectedly; exiting with exit code {}",
                     ShutdownReport.Outcome.FORCED.exitCode(), t);
