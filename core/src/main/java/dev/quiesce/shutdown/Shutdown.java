@@ -118,7 +118,7 @@ public final class Shutdown {
     final Readiness readiness = new Readiness();
     private final InFlightTracker inFlight = new InFlightTracker();
     final Registry registry = new Registry(this);
-    private final Triggers triggers = new Triggers(this);
+    final Triggers triggers = new Triggers(this);
     final SignalHandling signals = new SignalHandling(this);
     final StarterWatch starterWatch = new StarterWatch(this);
 
@@ -159,7 +159,9 @@ public final class Shutdown {
 
     /** {@link Builder#start()}: a shutdown of {@code cfg}, started. */
     static Shutdown start(ShutdownConfig cfg) {
-        return new Shutdown(cfg).begin();
+        Shutdown s = new Shutdown(cfg);
+        s.triggers.arm();
+        return s;
     }
 
     // ------------------------------------------------------------------ registration
@@ -407,21 +409,6 @@ public final class Shutdown {
     }
 
     // ------------------------------------------------------------------ lifecycle
-
-    private Shutdown begin() {
-        triggers.arm();
-        return this;
-    }
-
-    /** The coordinator waits here, after opening the root scope, until a trigger. */
-    void awaitTrigger() {
-        triggers.awaitTrigger();
-    }
-
-    /** The sequence has ended. */
-    void markDone() {
-        triggers.markDone();
-    }
 
     /** What is left of the sequence's budget, in nanoseconds. */
     long remainingNanos() {

@@ -63,7 +63,7 @@ final class ShutdownSequence {
         } finally {
             s.rootOpened.countDown();
         }
-        s.awaitTrigger();
+        s.triggers.awaitTrigger();
         try {
             new ShutdownSequence(new PhaseContext(s, s.cfg, s.root, s.reason, s.triggerKind, s.becameReady,
                     s.inFlightAtTrigger, s.completedAtTrigger, s.readiness(), s.inFlight(), s.registry.stopListeners,
@@ -341,7 +341,7 @@ final class ShutdownSequence {
         s.stopRequested.countDown(); // if the sequence failed before the drain
         s.phase = Phase.EXIT;
         s.report = rep;
-        s.markDone();
+        s.triggers.markDone();
         s.starterWatch.unwatch();
         SignalHandling.release(s);
         s.done.countDown();
