@@ -2,7 +2,7 @@ package dev.quiesce.check;
 
 /**
  * One of Quiesce's shutdown settings, with its command-line flag, its environment variable and its defaults.
- * The defaults are {@code Shutdown.Builder}'s (core/src/main/java/dev/quiesce/shutdown/Shutdown.java) and, for a
+ * The defaults are {@code Shutdown.Builder}'s (core/src/main/java/dev/quiesce/shutdown/ShutdownBuilder.java) and, for a
  * container running the demo, {@code DemoService}'s (samples); the core is not a dependency, so they are copied
  * here, and {@code SettingTest} checks them against the sources.
  */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class SettingTest {
     private static final Path SHUTDOWN = Path.of("..", "core", "src", "main", "java", "dev", "quiesce", "shutdown",
-            "Shutdown.java");
+            "ShutdownBuilder.java");
     private static final Path DEMO = Path.of("..", "samples", "src", "main", "java", "dev", "quiesce", "samples",
             "DemoService.java");
     private static final Pattern DURATION = Pattern.compile(

@@ -37,7 +37,7 @@ final class Recorder {
 
     void start(Phase p) {
         current = p;
-        shutdown.enterPhase(p); // under the registration lock: a hook registered from now on for p is refused
+        shutdown.registry.enterPhase(p); // under the registration lock: a hook registered from now on for p is refused
         start = ShutdownTime.nanoTime();
         event = PhaseEvent.start();
         LOG.info("shutdown phase {} started", p);

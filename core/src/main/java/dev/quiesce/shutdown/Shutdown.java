@@ -3,26 +3,15 @@ package dev.quiesce.shutdown;
 import dev.quiesce.CancelReason;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.NotRunSubtasks;
 import dev.quiesce.internal.ScopeImpl;
-import dev.quiesce.internal.ThreadDump;
 import dev.quiesce.internal.Timers;
-import dev.quiesce.internal.Uninterruptibles;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The root scope of a service: turns SIGTERM (or SIGINT, a programmatic {@link #initiate}, a failed
@@ -67,7 +56,6 @@ import org.slf4j.LoggerFactory;
  * the sequence reaches the phase that uses them.
  */
 public final class Shutdown {
-    private static final Logger LOG = LoggerFactory.getLogger(Shutdown.class);
 
     /** What happens when the sequence ends. */
     public enum ExitPolicy {
@@ -125,23 +113,16 @@ public final class Shutdown {
         default void reported(ShutdownReport report) {}
     }
 
-    private static final int RUNNING = 0;
-    private static final int TRIGGERED = 1;
-    private static final int DONE = 2;
-
     // package-private: the sequence, the signal handling and the start-up watch work on them (same package)
     final ShutdownConfig cfg;
-    private final Readiness readiness = new Readiness();
+    final Readiness readiness = new Readiness();
     private final InFlightTracker inFlight = new InFlightTracker();
-    final List<Registered<Hook>> stopListeners = new CopyOnWriteArrayList<>();
-    final List<Registered<PersistHook>> persistHooks = new CopyOnWriteArrayList<>();
-    final List<Registered<AutoCloseable>> cleanups = new CopyOnWriteArrayList<>();
-    final List<Registered<Hook>> reloadHooks = new CopyOnWriteArrayList<>();
+    final Registry registry = new Registry(this);
+    final Triggers triggers = new Triggers(this);
     final SignalHandling signals = new SignalHandling(this);
     final StarterWatch starterWatch = new StarterWatch(this);
 
-    private final AtomicInteger state = new AtomicInteger(RUNNING);
-    /** Orders registration with phase entry ({@link #register}, {@link #enterPhase}) and markReady with the trigger. */
+    /** Orders registration with phase entry ({@link Registry}) and markReady with the trigger ({@link Triggers}). */
     final ReentrantLock lock = new ReentrantLock();
     final Condition changed = lock.newCondition();
     final CountDownLatch rootOpened = new CountDownLatch(1);
@@ -157,19 +138,14 @@ public final class Shutdown {
     volatile boolean jvmShuttingDown;
     volatile Integer exitCodeOverride;
     volatile long triggerNanos;
-    private volatile long budgetDeadlineNanos = Long.MAX_VALUE;
     volatile long cancelAtNanos = Long.MAX_VALUE;
     volatile long inFlightAtTrigger;
     volatile long completedAtTrigger;
-    volatile Phase phase;
+    volatile Phase phase; // written under the lock: see Registry
     volatile ShutdownReport report;
     volatile Thread jvmHook;
 
-    // Made when the shutdown is built, not after the trigger: a lambda's first evaluation links an
-    // invokedynamic call site and spins a class (measured: 1-10 ms each on a cold JVM), and the sequence
-    // runs once, cold. (String concatenation has the same first-use cost; the core is compiled with
-    // -XDstringConcat=inline, see the parent pom, so + links nothing.)
-    private final Runnable watchdogTask = this::watchdog;
+    /** Made when the shutdown is built, not after the trigger: see {@link Triggers}'s watchdog task. */
     final BooleanSupplier escalatedCheck = () -> escalated;
 
     private Shutdown(ShutdownConfig cfg) {
@@ -179,6 +155,13 @@ public final class Shutdown {
     /** A builder with the defaults: 30 s platform budget, 2 s margin, 15 s grace, 2 s cancel grace. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** {@link Builder#start()}: a shutdown of {@code cfg}, started. */
+    static Shutdown start(ShutdownConfig cfg) {
+        Shutdown s = new Shutdown(cfg);
+        s.triggers.arm();
+        return s;
     }
 
     // ------------------------------------------------------------------ registration
@@ -195,38 +178,7 @@ public final class Shutdown {
      * the drain then asks it to stop like any other service.
      */
     public Subtask<Object> fork(String name, Hook service) {
-        ShutdownConfig.requireName(name);
-        Objects.requireNonNull(service, "service must not be null");
-        ScopeImpl<Object, Void> r = root();
-        if (state.get() != RUNNING) {
-            LOG.info("service {} not started: the shutdown has already started", name);
-            return NotRunSubtasks.cancelled(r);
-        }
-        try {
-            return r.forkService(name, new ServiceCall(service));
-        } catch (IllegalStateException closed) {
-            if (state.get() == RUNNING) {
-                throw closed;
-            }
-            // the sequence started and closed the root scope since the check
-            LOG.info("service {} not started: the shutdown has already started", name);
-            return NotRunSubtasks.cancelled(r);
-        }
-    }
-
-    /** A service as the root scope runs it (a class, not a lambda: see {@link HookCall}). */
-    private static final class ServiceCall implements java.util.concurrent.Callable<Object> {
-        private final Hook service;
-
-        ServiceCall(Hook service) {
-            this.service = service;
-        }
-
-        @Override
-        public Object call() throws Exception {
-            service.run();
-            return null;
-        }
+        return registry.fork(name, service);
     }
 
     /**
@@ -239,7 +191,24 @@ public final class Shutdown {
      *     listener would never run (see {@link #onCleanup(String, AutoCloseable)})
      */
     public void onStopAccepting(String name, Hook listener) {
-        register(stopListeners, name, listener, null, WhenNeverReady.RUN, "stop-accepting", Phase.STOP_ACCEPTING);
+        registry.register(registry.stopListeners, name, listener, null, WhenNeverReady.RUN, "stop-accepting", Phase.STOP_ACCEPTING);
+    }
+
+    /**
+     * Registers a server with the shutdown (see {@link Ingress} for the contract): its
+     * {@link Ingress#stopAccepting()} runs in {@link Phase#STOP_ACCEPTING} as a stop-accepting listener named
+     * {@code ingress.describe().name()}, sharing that phase's budget with the other listeners;
+     * {@link Ingress#goAway()} starts {@link Phase#DRAIN}, whose wait also covers {@link Ingress#inFlight()};
+     * {@link Ingress#forceClose()} runs in {@link Phase#CANCEL} if the drain did not complete; and
+     * {@link Ingress#describe()} is in the {@linkplain ShutdownReport#ingresses() report}.
+     *
+     * @throws IllegalStateException if the sequence has already reached {@link Phase#STOP_ACCEPTING}: the
+     *     ingress would never stop accepting; stop the server yourself
+     * @throws IllegalArgumentException if its name is blank, contains {@code '/'}, or is the name of an
+     *     ingress already registered
+     */
+    public void ingress(Ingress ingress) {
+        registry.ingress(ingress);
     }
 
     /**
@@ -258,7 +227,7 @@ public final class Shutdown {
      *     would never run; persist the state yourself
      */
     public void onPersist(String name, PersistHook hook) {
-        register(persistHooks, name, hook, null, WhenNeverReady.SKIP, "persist", Phase.PERSIST);
+        registry.register(registry.persistHooks, name, hook, null, WhenNeverReady.SKIP, "persist", Phase.PERSIST);
     }
 
     /**
@@ -266,14 +235,14 @@ public final class Shutdown {
      * hook gets its timeout, or what is left of the phase if that is less, instead of a share.
      */
     public void onPersist(String name, PersistHook hook, Duration timeout) {
-        register(persistHooks, name, hook, ShutdownConfig.checkTimeout(timeout, cfg.persistBudget(), "persist"), WhenNeverReady.SKIP,
+        registry.register(registry.persistHooks, name, hook, ShutdownConfig.checkTimeout(timeout, cfg.persistBudget(), "persist"), WhenNeverReady.SKIP,
                 "persist", Phase.PERSIST);
     }
 
     /** Like {@link #onPersist(String, PersistHook)}, saying what the hook does if the service never became ready. */
     public void onPersist(String name, PersistHook hook, WhenNeverReady whenNeverReady) {
         Objects.requireNonNull(whenNeverReady, "whenNeverReady must not be null; use WhenNeverReady.SKIP or RUN");
-        register(persistHooks, name, hook, null, whenNeverReady, "persist", Phase.PERSIST);
+        registry.register(registry.persistHooks, name, hook, null, whenNeverReady, "persist", Phase.PERSIST);
     }
 
     /**
@@ -294,41 +263,18 @@ public final class Shutdown {
      *     its phase, it is closed like any other.
      */
     public void onCleanup(String name, AutoCloseable resource) {
-        register(cleanups, name, resource, null, WhenNeverReady.RUN, "cleanup", Phase.CLEANUP);
+        registry.register(registry.cleanups, name, resource, null, WhenNeverReady.RUN, "cleanup", Phase.CLEANUP);
     }
 
     /** Like {@link #onCleanup(String, AutoCloseable)} with a timeout of its own (at most the cleanup budget). */
     public void onCleanup(String name, AutoCloseable resource, Duration timeout) {
-        register(cleanups, name, resource, ShutdownConfig.checkTimeout(timeout, cfg.cleanupBudget(), "cleanup"), WhenNeverReady.RUN,
+        registry.register(registry.cleanups, name, resource, ShutdownConfig.checkTimeout(timeout, cfg.cleanupBudget(), "cleanup"), WhenNeverReady.RUN,
                 "cleanup", Phase.CLEANUP);
     }
 
     /** Registers a hook that SIGHUP runs (reload configuration, reopen logs); the service keeps serving. */
     public void onReload(String name, Hook hook) {
-        ShutdownConfig.requireName(name);
-        Objects.requireNonNull(hook, "reload hook must not be null");
-        reloadHooks.add(new Registered<>(name, hook, cfg.reloadTimeout(), WhenNeverReady.RUN));
-    }
-
-    private <H> void register(List<Registered<H>> list, String name, H hook, Duration timeout,
-            WhenNeverReady whenNeverReady, String what, Phase usedIn) {
-        ShutdownConfig.requireName(name);
-        Objects.requireNonNull(hook, what + " hook must not be null");
-        // under the lock that Recorder.start takes to enter a phase: a hook is either added before its phase
-        // reads the list (and runs), or sees the phase and is refused; never added to a list already read
-        lock.lock();
-        try {
-            Phase p = phase;
-            if (p != null && p.compareTo(usedIn) >= 0) {
-                throw new IllegalStateException("the shutdown is already in phase " + p + ": " + what + " hook "
-                        + name + " would never run; register it before the shutdown starts (during start-up, "
-                        + "stop starting once isShuttingDown() is true" + (usedIn == Phase.CLEANUP
-                        ? ", and close this resource yourself)" : ")"));
-            }
-            list.add(new Registered<>(name, hook, timeout, whenNeverReady));
-        } finally {
-            lock.unlock();
-        }
+        registry.reload(name, hook);
     }
 
     // ------------------------------------------------------------------ state
@@ -345,22 +291,7 @@ public final class Shutdown {
      * @return whether the service is now ready; {@code false} if the shutdown had already started
      */
     public boolean markReady() {
-        boolean ready;
-        lock.lock(); // against trigger(): the service became ready before the sequence started, or never
-        try {
-            ready = state.get() == RUNNING;
-            if (ready) {
-                becameReady = true;
-                readiness.advanceTo(Readiness.State.SERVING);
-            }
-        } finally {
-            lock.unlock();
-        }
-        starterWatch.unwatch();
-        if (!ready) {
-            LOG.info("markReady() ignored: the shutdown has already started");
-        }
-        return ready;
+        return triggers.markReady();
     }
 
     /**
@@ -414,17 +345,12 @@ public final class Shutdown {
 
     /** Whether the sequence has started. */
     public boolean isShuttingDown() {
-        return state.get() != RUNNING;
+        return !triggers.isRunning();
     }
 
     /** Time left of the sequence's budget (platform budget minus margin), or the whole budget before a trigger. */
     public Duration remaining() {
-        long d = budgetDeadlineNanos;
-        if (state.get() == RUNNING || d == Long.MAX_VALUE) {
-            return cfg.sequenceBudget();
-        }
-        long left = d - ShutdownTime.nanoTime();
-        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
+        return triggers.remaining();
     }
 
     /**
@@ -433,18 +359,7 @@ public final class Shutdown {
      * the service runs normally. A request handler uses it to decide whether it can still finish.
      */
     public Optional<Duration> untilCancel() {
-        if (state.get() == RUNNING) {
-            return Optional.empty();
-        }
-        long at = cancelAtNanos;
-        if (at == Long.MAX_VALUE) {
-            long sum = Timers.saturatedAdd(Timers.saturatedAdd(Timers.saturatedNanos(cfg.preDrainDelay()),
-                    Timers.saturatedNanos(cfg.stopAcceptingBudget())), Timers.saturatedNanos(cfg.gracePeriod()));
-            long elapsed = ShutdownTime.nanoTime() - triggerNanos;
-            return Optional.of(elapsed >= sum ? Duration.ZERO : Duration.ofNanos(sum - elapsed));
-        }
-        long left = at - ShutdownTime.nanoTime();
-        return Optional.of(left <= 0 ? Duration.ZERO : Duration.ofNanos(left));
+        return triggers.untilCancel();
     }
 
     /** The report, once the sequence has ended. */
@@ -485,131 +400,22 @@ public final class Shutdown {
 
     /** Cuts the pre-drain delay and grace period short, as a second SIGTERM does. */
     public void escalate() {
-        if (state.get() == RUNNING) {
-            return;
-        }
-        escalated = true;
-        signalChange();
-        inFlight.wakeWaiters();
-        ScopeImpl<Object, Void> r = root;
-        if (r != null) {
-            r.wakeOwner();
-        }
+        triggers.escalate();
     }
 
     /** Starts the sequence unless it has started; whether this call started it. */
     boolean trigger(CancelReason why, String kind) {
-        lock.lock(); // against markReady(): see becameReady()
-        try {
-            if (!state.compareAndSet(RUNNING, TRIGGERED)) {
-                return false;
-            }
-            triggerNanos = ShutdownTime.nanoTime();
-            reason = why;
-            triggerKind = kind;
-        } finally {
-            lock.unlock();
-        }
-        inFlightAtTrigger = inFlight.inFlight();
-        completedAtTrigger = inFlight.completed();
-        budgetDeadlineNanos = ShutdownTime.deadlineNanos(cfg.sequenceBudget());
-        // plain nanosecond arithmetic: Duration.dividedBy(long) goes through BigDecimal, whose classes
-        // would be loaded here, after SIGTERM, inside the measured shutdown
-        long watchdogDelay = Timers.saturatedNanos(cfg.platformBudget()) - Timers.saturatedNanos(cfg.margin()) / 2;
-        ShutdownTime.schedule(watchdogTask, watchdogDelay);
-        signalChange();
-        return true;
-    }
-
-    private void signalChange() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void watchdog() {
-        if (state.get() == DONE) {
-            return;
-        }
-        String dump = ThreadDump.capture("watchdog: the shutdown sequence exceeded its budget, in phase " + phase);
-        System.err.println(dump);
-        LOG.error("shutdown exceeded the platform budget of {} (phase {}); halting with exit code {}",
-                cfg.platformBudget(), phase, ShutdownReport.HALTED_EXIT_CODE);
-        Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
+        return triggers.trigger(why, kind);
     }
 
     // ------------------------------------------------------------------ lifecycle
-
-    private Shutdown begin() {
-        SignalHandling.claim(this);
-        // The signal handlers first: until they are installed, a SIGTERM is the JVM's, which exits with 143
-        // and runs shutdown hooks while this start-up goes on, so the process's exit code and this sequence's
-        // report would disagree. A signal from now on is queued and starts this sequence (even before the
-        // coordinator runs: it runs the sequence as soon as it starts).
-        signals.install();
-        Thread hook = Thread.ofPlatform().name("quiesce-jvm-shutdown-hook").unstarted(signals::onJvmShutdown);
-        try {
-            Runtime.getRuntime().addShutdownHook(hook);
-            jvmHook = hook;
-        } catch (IllegalStateException exiting) {
-            // the JVM is already exiting (a signal before the handlers, or System.exit elsewhere): its exit
-            // code stands; run what can be run of the sequence before it halts, and let start-up see it
-            jvmShuttingDown = true;
-            LOG.warn("the JVM was already exiting when the shutdown started; running the sequence while it exits");
-        }
-        starterWatch.watch();
-        WarmUp.preload();
-        Thread c = Thread.ofPlatform().name("quiesce-shutdown").daemon(false).unstarted(this::coordinate);
-        c.start();
-        Uninterruptibles.await(rootOpened);
-        if (jvmShuttingDown) {
-            trigger(CancelReason.explicit("JVM shutdown (it was already exiting when the shutdown started)"),
-                    "JVM_SHUTDOWN");
-        }
-        LOG.info("shutdown armed: {}", cfg);
-        return this;
-    }
-
-    private void coordinate() {
-        ShutdownSequence.coordinate(this);
-    }
-
-    /** The coordinator waits here, after opening the root scope, until a trigger. */
-    void awaitTrigger() {
-        lock.lock();
-        try {
-            while (state.get() == RUNNING) {
-                changed.awaitUninterruptibly();
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Enters phase {@code p} under the registration lock: see {@link #register}. */
-    void enterPhase(Phase p) {
-        lock.lock();
-        try {
-            phase = p;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The sequence has ended. */
-    void markDone() {
-        state.set(DONE);
-    }
 
     /** What is left of the sequence's budget, in nanoseconds. */
     long remainingNanos() {
         return Timers.saturatedNanos(remaining());
     }
 
-    private ScopeImpl<Object, Void> root() {
+    ScopeImpl<Object, Void> root() {
         ScopeImpl<Object, Void> r = root;
         if (r == null) {
             throw new IllegalStateException("the shutdown has not started: use Shutdown.builder()...start()");
@@ -657,161 +463,7 @@ public final class Shutdown {
      * a configuration whose phases do not fit the platform budget is refused with a message naming the
      * phase to shorten. Not thread-safe; use it from one thread.
      */
-    public static final class Builder {
-        private String name = "shutdown";
-        private Duration platformBudget = Duration.ofSeconds(30);
-        private Duration margin = Duration.ofSeconds(2);
-        private Duration preDrainDelay = Duration.ZERO;
-        private Duration stopAcceptingBudget = Duration.ofSeconds(1);
-        private Duration gracePeriod = Duration.ofSeconds(15);
-        private Duration cancelGrace = Duration.ofSeconds(2);
-        private Duration persistBudget = Duration.ofSeconds(4);
-        private Duration cleanupBudget = Duration.ofSeconds(4);
-        private Duration reloadTimeout = Duration.ofSeconds(10);
-        private Set<String> signals = EnumSet.of(Sig.TERM, Sig.INT, Sig.HUP).stream().map(Enum::name)
-                .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
-        private ExitPolicy exitPolicy = ExitPolicy.EXIT;
-        private final List<PhaseListener> listeners = new ArrayList<>();
-
-        private enum Sig { TERM, INT, HUP }
-
+    public static final class Builder extends ShutdownBuilder {
         private Builder() {}
-
-        /** The root scope's name (its path is {@code /name}); default {@code shutdown}. */
-        public Builder name(String name) {
-            ShutdownConfig.requireName(name);
-            this.name = name;
-            return this;
-        }
-
-        /**
-         * The time the platform gives between SIGTERM and SIGKILL: Kubernetes'
-         * {@code terminationGracePeriodSeconds} (default 30 s).
-         */
-        public Builder platformBudget(Duration d) {
-            this.platformBudget = d;
-            return this;
-        }
-
-        /** Safety margin kept free of the platform budget (default 2 s). */
-        public Builder margin(Duration d) {
-            this.margin = d;
-            return this;
-        }
-
-        /**
-         * How long readiness reports {@code DRAINING} before the listeners stop accepting, so that load
-         * balancers and endpoint controllers stop sending traffic (default 0; a few seconds behind a load
-         * balancer: at least its health-check interval times its fall count).
-         */
-        public Builder preDrainDelay(Duration d) {
-            this.preDrainDelay = d;
-            return this;
-        }
-
-        /**
-         * The budget of the stop-accepting phase, shared by the listeners as {@link Shutdown#onStopAccepting}
-         * says (default 1 s).
-         */
-        public Builder stopAcceptingBudget(Duration d) {
-            this.stopAcceptingBudget = d;
-            return this;
-        }
-
-        /** How long in-flight work and services may take to finish after the soft stop (default 15 s). */
-        public Builder gracePeriod(Duration d) {
-            this.gracePeriod = d;
-            return this;
-        }
-
-        /** How long interrupted tasks may take to end before they are abandoned (default 2 s). */
-        public Builder cancelGrace(Duration d) {
-            this.cancelGrace = d;
-            return this;
-        }
-
-        /** The budget of the whole persist phase, shared by the state hooks as {@link Shutdown#onPersist} says (default 4 s). */
-        public Builder persistBudget(Duration d) {
-            this.persistBudget = d;
-            return this;
-        }
-
-        /** The budget of the whole cleanup phase, shared by the resources as {@link Shutdown#onCleanup} says (default 4 s). */
-        public Builder cleanupBudget(Duration d) {
-            this.cleanupBudget = d;
-            return this;
-        }
-
-        /** The timeout of each reload hook (default 10 s). */
-        public Builder reloadTimeout(Duration d) {
-            this.reloadTimeout = d;
-            return this;
-        }
-
-        /**
-         * The signals to handle, by name without {@code SIG}: any of {@code TERM}, {@code INT}, {@code HUP}
-         * (default all three). None: only the JVM shutdown hook, programmatic triggers and failed services
-         * start the sequence.
-         */
-        public Builder signals(String... names) {
-            Set<String> set = new java.util.LinkedHashSet<>();
-            for (String n : names) {
-                Objects.requireNonNull(n, "signal name");
-                String s = n.startsWith("SIG") ? n.substring(3) : n;
-                try {
-                    Sig.valueOf(s);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("signal '" + n + "' is not one Quiesce handles: use TERM, "
-                            + "INT or HUP", e);
-                }
-                set.add(s);
-            }
-            this.signals = set;
-            return this;
-        }
-
-        /** What happens when the sequence ends (default {@link ExitPolicy#EXIT}). */
-        public Builder exitPolicy(ExitPolicy policy) {
-            this.exitPolicy = Objects.requireNonNull(policy, "exit policy");
-            return this;
-        }
-
-        /** Adds a listener told about every phase (e.g. to print progress or export metrics). */
-        public Builder onPhase(PhaseListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
-
-        /**
-         * Validates the configuration, installs the signal handlers and the JVM shutdown hook, opens the
-         * root scope and returns the running shutdown. If the calling thread (usually {@code main}) dies of
-         * an uncaught exception before {@link Shutdown#markReady()} (a failed startup: a port in use), the
-         * sequence runs with outcome {@link ShutdownReport.Outcome#SERVICE_FAILED} (exit code 1) instead of
-         * the process staying up without a service; the thread's own uncaught-exception handler still runs
-         * first.
-         *
-         * @throws IllegalArgumentException if a duration is null, zero where it must be positive, negative,
-         *     or the phases do not fit the platform budget minus the margin (the message names the phase to
-         *     shorten)
-         */
-        public Shutdown start() {
-            return new Shutdown(validate()).begin();
-        }
-
-        /**
-         * Checks the configuration without starting anything.
-         *
-         * @return a description of the budget (as {@link Shutdown} logs it when armed)
-         * @throws IllegalArgumentException as {@link #start()} would
-         */
-        public String check() {
-            return validate().toString();
-        }
-
-        ShutdownConfig validate() {
-            return ShutdownConfig.validate(name, platformBudget, margin, preDrainDelay, stopAcceptingBudget,
-                    gracePeriod, cancelGrace, persistBudget, cleanupBudget, reloadTimeout, List.copyOf(signals),
-                    exitPolicy, listeners);
-        }
     }
 }

@@ -32,6 +32,8 @@ import java.util.Optional;
  *     {@link #EXIT_CODE_OF_THE_JVM} if the JVM was already exiting when the sequence ended (it ran in the
  *     JVM's shutdown: {@code System.exit} elsewhere, or a signal Quiesce does not handle), so that the JVM's
  *     status, which Java cannot read, stands
+ * @param ingresses one entry per {@linkplain Shutdown#ingress(Ingress) registered ingress}, in registration
+ *     order, with its counts as the REPORT phase found them
  */
 public record ShutdownReport(
         String reason,
@@ -47,7 +49,16 @@ public record ShutdownReport(
         List<Straggler> stragglers,
         List<HookOutcome> hooks,
         Outcome outcome,
-        int exitCode) {
+        int exitCode,
+        List<IngressDescription> ingresses) {
+
+    /** A report without ingresses (the components of a report before {@link Ingress} existed). */
+    public ShutdownReport(String reason, String trigger, Instant startedAt, Duration total, List<PhaseTiming> phases,
+            long requestsInFlightAtTrigger, long requestsDrained, long requestsInFlightAtCancel, int tasksCancelled,
+            boolean escalated, List<Straggler> stragglers, List<HookOutcome> hooks, Outcome outcome, int exitCode) {
+        this(reason, trigger, startedAt, total, phases, requestsInFlightAtTrigger, requestsDrained,
+                requestsInFlightAtCancel, tasksCancelled, escalated, stragglers, hooks, outcome, exitCode, List.of());
+    }
 
     /** Validates and copies. */
     public ShutdownReport {
@@ -58,6 +69,7 @@ public record ShutdownReport(
         phases = List.copyOf(phases);
         stragglers = List.copyOf(stragglers);
         hooks = List.copyOf(hooks);
+        ingresses = List.copyOf(ingresses);
         Objects.requireNonNull(outcome, "outcome");
     }
 
@@ -176,6 +188,9 @@ public record ShutdownReport(
                 .append(requestsDrained).append(" drained, ").append(requestsInFlightAtCancel)
                 .append(" cancelled; tasks cancelled: ").append(tasksCancelled)
                 .append(escalated ? "; escalated by a repeated signal" : "").append('\n');
+        for (IngressDescription i : ingresses) {
+            sb.append("  ").append(i.toText()).append('\n');
+        }
         for (HookOutcome h : hooks) {
             sb.append("  hook ").append(h.phase()).append(' ').append(h.name()).append(": ").append(h.status())
                     .append(" in ").append(h.duration().toMillis()).append(" ms")
@@ -241,6 +256,18 @@ public record ShutdownReport(
                 sb.append(j == 0 ? "" : ",").append(Json.quote(s.stack().get(j).toString()));
             }
             sb.append("]}");
+        }
+        sb.append("],\"ingresses\":[");
+        for (int i = 0; i < ingresses.size(); i++) {
+            IngressDescription d = ingresses.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(d.name()))
+                    .append(",\"protocol\":").append(Json.quote(d.protocol()))
+                    .append(",\"address\":").append(Json.quote(d.address()))
+                    .append(",\"accepted\":").append(d.accepted())
+                    .append(",\"completed\":").append(d.completed())
+                    .append(",\"drained\":").append(d.drained())
+                    .append(",\"cancelled\":").append(d.cancelled())
+                    .append(",\"inFlight\":").append(d.inFlight()).append('}');
         }
         sb.append("]}");
         return sb.toString();

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,10 @@ final class ShutdownSequence {
     private long drained;
     private int tasksCancelled;
     private List<Straggler> stragglers = List.of();
+    private List<Registered<Ingress>> ingresses = List.of();
+    private long ingressInFlightAtCancel;
+    private boolean drainComplete;
+    private List<IngressDescription> ingressDescriptions = List.of();
     private ShutdownReport.Outcome outcome;
 
     private ShutdownSequence(PhaseContext ctx) {
@@ -58,11 +63,11 @@ final class ShutdownSequence {
         } finally {
             s.rootOpened.countDown();
         }
-        s.awaitTrigger();
+        s.triggers.awaitTrigger();
         try {
             new ShutdownSequence(new PhaseContext(s, s.cfg, s.root, s.reason, s.triggerKind, s.becameReady,
-                    s.inFlightAtTrigger, s.completedAtTrigger, s.readiness(), s.inFlight(), s.stopListeners,
-                    s.persistHooks, s.cleanups)).run();
+                    s.inFlightAtTrigger, s.completedAtTrigger, s.readiness(), s.inFlight(), s.registry.stopListeners,
+                    s.registry.persistHooks, s.registry.cleanups, s.registry.ingresses)).run();
         } catch (Throwable t) {
             LOG.error("the shutdown sequence failed unexpectedly; exiting with exit code {}",
                     ShutdownReport.Outcome.FORCED.exitCode(), t);
@@ -87,7 +92,8 @@ final class ShutdownSequence {
         var rep = new ShutdownReport(ctx.reason().describe(), ctx.triggerKind(), startedAt,
                 Duration.ofNanos(ShutdownTime.nanoTime() - s.triggerNanos), rec.phases, ctx.inFlightAtTrigger(),
                 drained, inFlightAtCancel, tasksCancelled, s.escalated, stragglers, rec.hooks, outcome,
-                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM : override != null ? override : outcome.exitCode());
+                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM : override != null ? override : outcome.exitCode(),
+                ingressDescriptions);
         if (outcome == ShutdownReport.Outcome.CLEAN) {
             if (LOG.isInfoEnabled()) {
                 LOG.info("{}", rep.toText());
@@ -156,6 +162,7 @@ final class ShutdownSequence {
     }
 
     private String stopAccepting(Duration budget) {
+        ingresses = List.copyOf(ctx.ingresses()); // fixed from here on: an ingress registered now is refused
         int failures = 0;
         List<Registered<Shutdown.Hook>> listeners = List.copyOf(ctx.stopListeners());
         var shares = new HookShares(s, listeners, budget);
@@ -170,28 +177,74 @@ final class ShutdownSequence {
         return listeners.size() + " listeners stopped accepting" + (failures > 0 ? ", " + failures + " failed" : "");
     }
 
-    /** The soft stop; waits for the in-flight tracker to reach zero and the services to return. */
+    /**
+     * The soft stop and every ingress's {@link Ingress#goAway()}; waits for the in-flight trackers (the
+     * shutdown's and every ingress's) to reach zero and the services to return.
+     */
     private String drain(Duration gracePeriod) {
         ScopeImpl<Object, Void> r = ctx.root();
         r.requestStop();
         s.stopRequested.countDown();
+        callIngresses(false);
         long graceDeadline = ShutdownTime.deadlineNanos(gracePeriod);
         s.cancelAtNanos = graceDeadline;
         boolean idle = awaitIdle(graceDeadline);
         boolean servicesDone = r.awaitNoRunning(graceDeadline, s.escalatedCheck);
         inFlightAtCancel = ctx.inFlight().inFlight();
+        ingressInFlightAtCancel = ingressInFlight();
         drained = ctx.inFlight().completed() - ctx.completedAtTrigger();
-        return idle && servicesDone ? "drained: " + drained + " requests completed, services returned"
+        drainComplete = idle && servicesDone;
+        return drainComplete ? "drained: " + drained + " requests completed, services returned"
                 : (s.escalated ? "cut short by escalation" : "grace period expired") + ": " + inFlightAtCancel
-                        + " requests in flight, " + r.runningCount() + " services running";
+                        + " requests in flight, " + (ingresses.isEmpty() ? ""
+                        : ingressInFlightAtCancel + " in ingresses, ") + r.runningCount() + " services running";
     }
 
+    /** Until the shutdown's tracker and every ingress's are at zero at once; whether they were by the deadline. */
     private boolean awaitIdle(long deadlineNanos) {
         try {
-            return ctx.inFlight().awaitIdleNanos(deadlineNanos, s.escalatedCheck);
+            for (;;) {
+                if (!ctx.inFlight().awaitIdleNanos(deadlineNanos, s.escalatedCheck)) {
+                    return false;
+                }
+                for (Registered<Ingress> i : ingresses) {
+                    if (!i.hook().inFlight().awaitIdleNanos(deadlineNanos, s.escalatedCheck)) {
+                        return false;
+                    }
+                }
+                if (ctx.inFlight().inFlight() == 0 && ingressInFlight() == 0) {
+                    return true; // else work entered one tracker while the wait was on another: again
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ctx.inFlight().inFlight() == 0;
+            return ctx.inFlight().inFlight() == 0 && ingressInFlight() == 0;
+        }
+    }
+
+    private long ingressInFlight() {
+        long sum = 0;
+        for (Registered<Ingress> i : ingresses) {
+            sum += i.hook().inFlight().inFlight();
+        }
+        return sum;
+    }
+
+    /**
+     * {@link Ingress#goAway()} (or, with {@code force}, {@link Ingress#forceClose()}) on every ingress in
+     * registration order; one that throws is logged and the next still runs.
+     */
+    private void callIngresses(boolean force) {
+        for (Registered<Ingress> i : ingresses) {
+            try {
+                if (force) {
+                    i.hook().forceClose();
+                } else {
+                    i.hook().goAway();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("ingress {}: {}() threw; the shutdown goes on", i.name(), force ? "forceClose" : "goAway", e);
+            }
         }
     }
 
@@ -200,6 +253,9 @@ final class ShutdownSequence {
         s.cancelAtNanos = ShutdownTime.nanoTime();
         tasksCancelled = r.totalRunning();
         r.cancel(ctx.reason());
+        if (!drainComplete) {
+            callIngresses(true); // after the scope's cancel: the handlers running in it are interrupted already
+        }
         long cancelDeadline = ShutdownTime.deadlineNanos(cancelGrace);
         boolean allStopped = r.awaitNoRunning(cancelDeadline, NEVER) && r.totalRunning() == 0;
         return tasksCancelled == 0 ? "nothing left to cancel"
@@ -258,9 +314,19 @@ final class ShutdownSequence {
     }
 
     private String report() {
+        List<IngressDescription> described = new ArrayList<>(ingresses.size());
+        for (Registered<Ingress> i : ingresses) {
+            try {
+                described.add(Objects.requireNonNull(i.hook().describe(), "describe() returned null"));
+            } catch (RuntimeException e) {
+                LOG.warn("ingress {}: describe() failed; it is left out of the report", i.name(), e);
+            }
+        }
+        ingressDescriptions = described;
         if (ctx.reason() instanceof CancelReason.SubtaskFailed || "STARTER_FAILED".equals(ctx.triggerKind())) {
             outcome = ShutdownReport.Outcome.SERVICE_FAILED;
-        } else if (tasksCancelled > 0 || inFlightAtCancel > 0 || !stragglers.isEmpty()) {
+        } else if (tasksCancelled > 0 || inFlightAtCancel > 0 || ingressInFlightAtCancel > 0
+                || !stragglers.isEmpty()) {
             outcome = ShutdownReport.Outcome.FORCED;
         } else if (hookFailures > 0) {
             outcome = ShutdownReport.Outcome.HOOKS_FAILED;
@@ -275,7 +341,7 @@ final class ShutdownSequence {
         s.stopRequested.countDown(); // if the sequence failed before the drain
         s.phase = Phase.EXIT;
         s.report = rep;
-        s.markDone();
+        s.triggers.markDone();
         s.starterWatch.unwatch();
         SignalHandling.release(s);
         s.done.countDown();

@@ -122,7 +122,7 @@ final class SignalHandling {
 
     private void runReloadHooks() {
         int n = reloads.incrementAndGet();
-        List<Registered<Shutdown.Hook>> hooks = shutdown.reloadHooks;
+        List<Registered<Shutdown.Hook>> hooks = shutdown.registry.reloadHooks;
         LOG.info("SIGHUP received: running {} reload hooks (reload #{})", hooks.size(), n);
         for (Registered<Shutdown.Hook> h : hooks) {
             HookRunner.Result r = HookRunner.run("quiesce-reload-" + h.name(), h.timeout(), () -> {

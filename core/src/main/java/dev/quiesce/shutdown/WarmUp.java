@@ -42,7 +42,7 @@ final class WarmUp {
                 Recorder.class, HookCall.class, HookShares.class, Registered.class, PhaseContext.class,
                 ShutdownSequence.class, ShutdownSequence.Wait.class, ShutdownTime.class, CancelReason.Signal.class,
                 CancelReason.ParentCancelled.class, CancelReason.Explicit.class, CancelReason.SubtaskFailed.class,
-                Subtask.State.class}) {
+                Subtask.State.class, Ingress.class, IngressDescription.class}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {
@@ -52,10 +52,10 @@ final class WarmUp {
     }
 
     /**
-     * Renders a report of every phase and hook status once, as text and JSON, and throws it away: the
-     * rendering's first run loads and links {@code java.time}'s formatting of {@link Instant} and every
-     * string concatenation and lambda of {@link ShutdownReport}, which would otherwise be done after
-     * SIGTERM, between the end of the sequence and the exit (measured: 20-30 ms of a cold JVM's time).
+     * Renders a report of every phase and hook status and one ingress once, as text and JSON, and throws it
+     * away: the rendering's first run loads and links {@code java.time}'s formatting of {@link Instant} and
+     * every string concatenation and lambda of {@link ShutdownReport} and {@link IngressDescription}, which
+     * would otherwise be done after SIGTERM, between the end of the sequence and the exit (measured: 20-30 ms of a cold JVM's time).
      */
     static void rehearseReport() {
         Instant startedAt = ShutdownTime.now().minusNanos(1);
@@ -69,7 +69,8 @@ final class WarmUp {
                     st == ShutdownReport.HookStatus.OK ? Optional.empty() : Optional.of("rehearsal")));
         }
         var rep = new ShutdownReport("rehearsal", "PROGRAMMATIC", startedAt, Duration.ZERO, phases, 0, 0, 0, 0,
-                false, List.of(), hooks, ShutdownReport.Outcome.CLEAN, 0);
+                false, List.of(), hooks, ShutdownReport.Outcome.CLEAN, 0,
+                List.of(new IngressDescription("rehearsal", "rehearsal", "rehearsal", 0, 0, 0, 0, 0)));
         if (rep.toText().isEmpty() || rep.toJson().isEmpty()) {
             throw new AssertionError("a report renders to an empty string");
         }

@@ -28,7 +28,7 @@ class ShutdownTest {
     @TempDir
     Path dir;
 
-    private static Shutdown.Builder builder(List<String> events) {
+    static Shutdown.Builder builder(List<String> events) {
         return Shutdown.builder()
                 .signals()
                 .exitPolicy(Shutdown.ExitPolicy.RETURN)
