@@ -336,9 +336,13 @@ public abstract class IngressContractTest {
         shutdown.markReady();
     }
 
-    /** Ends what a test left: its shutdown (cut short), the handlers, the client connections. */
+    /**
+     * Ends what a test left: its shutdown (cut short), the handlers, the client connections.
+     *
+     * @throws InterruptedException if interrupted while the shutdown ends
+     */
     @AfterEach
-    void endTheTest() throws InterruptedException {
+    protected final void endTheTest() throws InterruptedException {
         try {
             if (shutdown != null) {
                 shutdown.initiate("tck: the test ended");

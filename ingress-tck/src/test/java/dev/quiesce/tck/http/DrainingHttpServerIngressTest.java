@@ -1,13 +1,21 @@
-package dev.quiesce.tck;
+package dev.quiesce.tck.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import dev.quiesce.http.DrainingHttpServer;
+import dev.quiesce.tck.Http1Client;
+import dev.quiesce.tck.IngressContractTest;
+import dev.quiesce.tck.IngressFactory;
+import dev.quiesce.tck.Route;
+import dev.quiesce.tck.ServerUnderTest;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** The JDK's HttpServer adapter, {@link DrainingHttpServer}, passes the kit. */
+/**
+ * The JDK's HttpServer adapter, {@link DrainingHttpServer}, passes the kit. In a package of its own, as an
+ * adapter's test is: it uses only the kit's public API.
+ */
 class DrainingHttpServerIngressTest extends IngressContractTest {
 
     /** A handler's body, which may be interrupted. */
