@@ -11,6 +11,7 @@ import dev.quiesce.internal.Json;
 import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.SubtaskImpl;
 import dev.quiesce.shutdown.InFlightTracker;
+import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
 import java.io.IOException;
@@ -85,15 +86,20 @@ public final class DrainingHttpServer {
      */
     private static final class Served {
         final InFlightTracker.Ticket exchange;
+        final HttpIngress ingress;
         volatile InFlightTracker.Ticket request;
+        /** Answered 503 because the service is shutting down: the report counts it as cancelled. */
+        volatile boolean cancelled;
 
-        Served(InFlightTracker.Ticket exchange) {
+        Served(InFlightTracker.Ticket exchange, HttpIngress ingress) {
             this.exchange = exchange;
+            this.ingress = ingress;
         }
 
         /** Called when a request reaches a handler (health probes excepted): from now on it is work to drain. */
         void requestStarted(InFlightTracker requests) {
             if (request == null) {
+                ingress.requestAccepted();
                 request = requests.enter();
             }
         }
@@ -101,6 +107,7 @@ public final class DrainingHttpServer {
         void ended() {
             var r = request;
             if (r != null) {
+                ingress.requestEnded(cancelled); // before the tickets close: final once no exchange is left
                 r.close(); // before the exchange: when no exchange is left, no request is either
             }
             exchange.close();
@@ -109,8 +116,9 @@ public final class DrainingHttpServer {
 
     private final Shutdown shutdown;
     private final HttpServer server;
+    private final HttpIngress ingress = new HttpIngress(this);
     /** Every exchange handed to the executor, request or not; see {@link Served}. */
-    private final InFlightTracker exchanges = new InFlightTracker();
+    private final InFlightTracker exchanges = ingress.inFlight();
     private final long maxRequestBody;
     private final Duration retryAfter;
     private final AtomicLong requestSeq = new AtomicLong();
@@ -168,6 +176,21 @@ public final class DrainingHttpServer {
         return shutdown.untilCancel().orElse(Duration.ofSeconds(Long.MAX_VALUE));
     }
 
+    /** This server as the shutdown drives it, registered by {@link Builder#start()}; see {@link Ingress}. */
+    public Ingress ingress() {
+        return ingress;
+    }
+
+    /** The exchanges' scope, once the service has opened it; for {@link HttpIngress#forceClose()}. */
+    ScopeImpl<Object, Void> exchangeScope() {
+        return scope;
+    }
+
+    /** Waits until the listener is closed (by {@link #stopAccepting()} or a stop). */
+    void awaitListenerClosed() throws InterruptedException {
+        listenerClosed.await();
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     /**
@@ -215,7 +238,7 @@ public final class DrainingHttpServer {
                     probe);
         }
         // last: it throws if the shutdown has gone past STOP_ACCEPTING meanwhile, and then the server is undone
-        shutdown.onStopAccepting("http", this::stopAccepting);
+        shutdown.ingress(ingress);
         LOG.info("HTTP server listening on {}", server.getAddress());
         return this;
     }
@@ -268,7 +291,7 @@ public final class DrainingHttpServer {
     }
 
     /** STOP_ACCEPTING: closes the listening socket; returns once it is closed. */
-    private void stopAccepting() throws InterruptedException {
+    void stopAccepting() throws InterruptedException {
         // HttpServer.stop(delay) closes the listening channel first, then waits (parked, with a timeout) for
         // its exchanges up to the delay, and sometimes for all of it. It runs on its own thread; Quiesce's
         // tracker decides when the drain is over and stopNow() then ends it.
@@ -325,7 +348,7 @@ public final class DrainingHttpServer {
     private final class ExchangeExecutor implements Executor {
         @Override
         public void execute(Runnable exchange) {
-            var served = new Served(exchanges.enter());
+            var served = new Served(exchanges.enter(), ingress);
             Runnable counted = () -> {
                 SERVED.set(served);
                 try {
@@ -355,7 +378,14 @@ public final class DrainingHttpServer {
     }
 
     private boolean draining() {
-        return shutdown.isShuttingDown() || shutdown.readiness().get().compareTo(Readiness.State.DRAINING) >= 0;
+        return ingress.goingAway() || shutdown.isShuttingDown()
+                || shutdown.readiness().get().compareTo(Readiness.State.DRAINING) >= 0;
+    }
+
+    private static void markCancelled(Served served) {
+        if (served != null) {
+            served.cancelled = true;
+        }
     }
 
     /** Wraps every handler: Connection: close once draining, body limit, 503 when cancelled or too late. */
@@ -377,6 +407,7 @@ public final class DrainingHttpServer {
             DrainingExchange exchange = new DrainingExchange(original);
             try (exchange) {
                 if (SubtaskImpl.current() == null) { // not in the http scope: the server is stopping
+                    markCancelled(served);
                     sendJson(exchange, 503, Map.of("error", "server is shutting down"), true);
                     return;
                 }
@@ -397,6 +428,7 @@ public final class DrainingHttpServer {
                     Scope<?, ?> current = Scope.current();
                     if (current.isCancelled()) {
                         CancelReason why = current.cancelReason().orElseThrow();
+                        markCancelled(served);
                         LOG.info("request {} {} cancelled: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
                                 why.describe());
                         // The socket is an interruptible channel: writing with the interrupt status set would
@@ -955,8 +987,8 @@ public final class DrainingHttpServer {
         }
 
         /**
-         * Binds the server, registers it with the shutdown (a service, a stop-accepting listener, the
-         * in-flight tracker) and starts accepting.
+         * Binds the server, registers it with the shutdown (a service, and {@link DrainingHttpServer#ingress()}
+         * as an ingress; requests count in the shutdown's in-flight tracker) and starts accepting.
          *
          * @throws IOException if the address cannot be bound (e.g. {@code BindException: Address already in use})
          * @throws IllegalStateException if the shutdown has already started, or neither {@link #bind} nor
