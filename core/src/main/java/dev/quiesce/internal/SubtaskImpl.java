@@ -216,7 +216,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             int s = interruptState;
             boolean pending = (s & PENDING) != 0; // only this thread clears it
             if (pending) {
-                interruptedAtNanos = System.nanoTime(); // published by the CAS
+                interruptedAtNanos = Clocks.nanoTime(); // published by the CAS
             }
             if (INTERRUPT_STATE.compareAndSet(this, s, s & CANCEL_REQUESTED)) {
                 return pending;
@@ -273,7 +273,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             // method's flag and its read of the state (jcstress SubtaskCancelVsCompletion)
             return cancelledOnRequest;
         }
-        interruptForCancel(System.nanoTime());
+        interruptForCancel(Clocks.nanoTime());
         return true;
     }
 
