@@ -3,25 +3,21 @@ package dev.quiesce;
 import static dev.quiesce.Threads.sleepForever;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.internal.Clocks;
 import dev.quiesce.internal.ManualClock;
+import dev.quiesce.internal.SystemClockAfterEach;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Deadlines, close timeouts and shield budgets in virtual time: an hour passes when the test says so. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
+@ExtendWith(SystemClockAfterEach.class)
 class VirtualTimeDeadlineTest {
-    private static final Duration REAL = Duration.ofSeconds(10);
-
-    @AfterEach
-    void theSystemClockIsInstalledAgain() {
-        assertThat(Clocks.installed()).isSameAs(Clocks.defaultClock());
-    }
+    private static final Duration REAL = SystemClockAfterEach.PATIENCE;
 
     @Test
     void aScopeWithAnHourTimeout_isCancelledForItsDeadline_whenTheClockIsAdvancedAnHour_andJoinReturnsThen()

@@ -17,31 +17,37 @@ final class SystemClock implements QuiesceClock {
 
     private SystemClock() {}
 
+    /** {@link System#nanoTime()}. */
     @Override
     public long nanoTime() {
         return System.nanoTime();
     }
 
-    @Override
-    public Instant instant() {
-        return Instant.now();
-    }
-
-    @Override
-    public ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
-        return Timers.schedule(action, delayNanos);
-    }
-
+    /** {@link LockSupport#parkNanos(Object, long)}. */
     @Override
     public void parkNanos(Object blocker, long nanos) {
         LockSupport.parkNanos(blocker, nanos);
     }
 
+    /** {@link Instant#now()}. */
+    @Override
+    public Instant instant() {
+        return Instant.now();
+    }
+
+    /** {@link Condition#awaitNanos(long)}. */
     @Override
     public long awaitNanos(Condition condition, long nanos) throws InterruptedException {
         return condition.awaitNanos(nanos);
     }
 
+    /** On the one {@link Timers} thread, a daemon platform thread. */
+    @Override
+    public ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
+        return Timers.schedule(action, delayNanos);
+    }
+
+    /** {@link CountDownLatch#await(long, TimeUnit)}. */
     @Override
     public boolean await(CountDownLatch latch, long nanos) throws InterruptedException {
         return latch.await(nanos, TimeUnit.NANOSECONDS);

@@ -11,19 +11,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The test clock itself: actions in order at their due times, waiters woken by an advance, install and close. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
+@ExtendWith(SystemClockAfterEach.class)
 class ManualClockTest {
-    private static final Duration REAL = Duration.ofSeconds(10);
-
-    @AfterEach
-    void theSystemClockIsInstalledAgain() {
-        assertThat(Clocks.installed()).isSameAs(Clocks.defaultClock());
-    }
+    private static final Duration REAL = SystemClockAfterEach.PATIENCE;
 
     @Test
     void advance_runsTheDueActionsInOrder_eachAtItsDueTime_andLeavesTheLaterOnesPending() {

@@ -2,29 +2,25 @@ package dev.quiesce.shutdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.internal.Clocks;
 import dev.quiesce.internal.ManualClock;
+import dev.quiesce.internal.SystemClockAfterEach;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A 23 s shutdown timeline (pre-drain 5 s, grace 15 s, a hung hook timed out at 3 s) run in virtual time: the
  * phases advance only as the clock does, and the report holds exactly the virtual instants and durations.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ExtendWith(SystemClockAfterEach.class)
 class VirtualTimeShutdownTest {
-    private static final Duration REAL = Duration.ofSeconds(10);
-
-    @AfterEach
-    void theSystemClockIsInstalledAgain() {
-        assertThat(Clocks.installed()).isSameAs(Clocks.defaultClock());
-    }
+    private static final Duration REAL = SystemClockAfterEach.PATIENCE;
 
     private static Duration s(long seconds) {
         return Duration.ofSeconds(seconds);
