@@ -122,7 +122,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private final ThreadFactory threadFactory; // the configured one, or null
     private final ThreadFactory defaultFactory; // virtual threads named by path
     private final long closeTimeoutNanos;
-    private final long deadlineNanos; // effective, in System.nanoTime() terms
+    private final long deadlineNanos; // effective, in Clocks.nanoTime() terms
     private final Instant deadlineInstant; // effective, for display
     private final ScopeImpl<?, ?> deadlineOwner; // the scope whose own deadline is the effective one, if any
 
@@ -195,7 +195,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             }
         }
 
-        long now = System.nanoTime();
+        long now = Clocks.nanoTime();
         long ownDeadline = NO_DEADLINE;
         Instant ownInstant = null;
         // Every delay is clamped to Timers.MAX_DELAY_NANOS (about 146 years), so that no duration or instant
@@ -203,10 +203,10 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (cfg.timeout().isPresent()) {
             Duration t = cfg.timeout().get();
             ownDeadline = saturatedAdd(now, Timers.delayNanos(t));
-            ownInstant = Timers.saturatedPlus(Instant.now(), t);
+            ownInstant = Timers.saturatedPlus(Clocks.instant(), t);
         } else if (cfg.deadline().isPresent()) {
             ownInstant = cfg.deadline().get();
-            ownDeadline = saturatedAdd(now, Timers.delayNanos(Duration.between(Instant.now(), ownInstant)));
+            ownDeadline = saturatedAdd(now, Timers.delayNanos(Duration.between(Clocks.instant(), ownInstant)));
         }
         long effective = ownDeadline;
         Instant effectiveInstant = ownInstant;
@@ -239,11 +239,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             }
         }
         if (!inherited && effective != NO_DEADLINE) {
-            long delay = effective - System.nanoTime();
+            long delay = effective - Clocks.nanoTime();
             if (delay <= 0) {
                 scope.onDeadline();
             } else {
-                scope.deadlineTimer = Timers.schedule(scope::onDeadline, delay);
+                scope.deadlineTimer = Clocks.schedule(scope::onDeadline, delay);
                 if (scope.isCancelled()) { // cancelled concurrently before the timer was stored
                     scope.deadlineTimer.cancel(false);
                 }
@@ -503,7 +503,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (!REASON.compareAndSet(this, null, why)) {
             return false;
         }
-        cancelNanos = System.nanoTime();
+        cancelNanos = Clocks.nanoTime();
         stopRequested = true;
         ScheduledFuture<?> timer = deadlineTimer;
         if (timer != null) {
@@ -545,7 +545,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
      */
     private void onDeadline() {
         ScopeImpl<?, ?> o = deadlineOwner == null ? this : deadlineOwner;
-        var deadline = new CancelReason.Deadline(o.path, o.deadlineInstant == null ? Instant.now() : o.deadlineInstant);
+        var deadline = new CancelReason.Deadline(o.path, o.deadlineInstant == null ? Clocks.instant() : o.deadlineInstant);
         o.cancel(deadline);
         if (o != this) {
             // The owner's cancellation reaches this scope through the tree, possibly still on its way on
@@ -625,12 +625,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
                     break;
                 }
                 if (deadlineNanos != NO_DEADLINE) {
-                    long left = deadlineNanos - System.nanoTime();
+                    long left = deadlineNanos - Clocks.nanoTime();
                     if (left <= 0) {
                         onDeadline();
                         break;
                     }
-                    LockSupport.parkNanos(this, left);
+                    Clocks.parkNanos(this, left);
                 } else {
                     LockSupport.park(this);
                 }
@@ -697,7 +697,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         helpCancel();
         long since = cancelNanos;
         if (since == 0) {
-            since = System.nanoTime();
+            since = Clocks.nanoTime();
         }
         if (!parkUntilNoRunning(saturatedAdd(since, closeTimeoutNanos), NEVER)) {
             recordStragglers();
@@ -705,7 +705,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private void recordStragglers() {
-        long now = System.nanoTime();
+        long now = Clocks.nanoTime();
         List<Straggler> found = new ArrayList<>();
         live.forEach(s -> {
             Straggler st = straggler(s, now);
@@ -775,11 +775,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         waiter = owner;
         try {
             while (running.get() != 0 && !wake.getAsBoolean()) {
-                long left = deadlineNanos - System.nanoTime();
+                long left = deadlineNanos - Clocks.nanoTime();
                 if (left <= 0) {
                     break;
                 }
-                LockSupport.parkNanos(this, left);
+                Clocks.parkNanos(this, left);
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
@@ -804,7 +804,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     /** Every subtask thread still running in this scope and its descendants, with stacks. */
     public List<Straggler> collectStragglers() {
         List<Straggler> out = new ArrayList<>();
-        collectStragglers(out, System.nanoTime());
+        collectStragglers(out, Clocks.nanoTime());
         return out;
     }
 
@@ -970,13 +970,13 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (deadlineNanos == NO_DEADLINE) {
             return UNBOUNDED;
         }
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - Clocks.nanoTime();
         return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
     }
 
     /** Nanoseconds left until the effective deadline, {@link Long#MAX_VALUE} for none; may be negative. */
     public long remainingNanos() {
-        return deadlineNanos == NO_DEADLINE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        return deadlineNanos == NO_DEADLINE ? Long.MAX_VALUE : deadlineNanos - Clocks.nanoTime();
     }
 
     @Override

@@ -31,9 +31,9 @@ public final class ShieldRegion {
             subtask.enterShield();
         }
         boolean wasInterrupted = Thread.interrupted();
-        Instant deadline = Timers.saturatedPlus(Instant.now(), budget);
+        Instant deadline = Timers.saturatedPlus(Clocks.instant(), budget);
         var region = new ShieldRegion(me);
-        ScheduledFuture<?> timer = Timers.schedule(region::expire, budget);
+        ScheduledFuture<?> timer = Clocks.schedule(region::expire, budget);
         try {
             return body.call();
         } catch (Exception e) {

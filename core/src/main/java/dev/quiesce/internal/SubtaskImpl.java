@@ -163,7 +163,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
      * which case the interrupt is left pending for the end of the region. Callable from any thread; a
      * second call, from any thread, does nothing.
      *
-     * @param atNanos when the cancellation happened (System.nanoTime), for straggler reports: the scope's
+     * @param atNanos when the cancellation happened (Clocks.nanoTime), for straggler reports: the scope's
      *     cancellation time rather than a clock read per thread on the interrupt path
      * @return whether this call is the one that interrupted the thread (or left the interrupt pending)
      */
@@ -216,7 +216,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             int s = interruptState;
             boolean pending = (s & PENDING) != 0; // only this thread clears it
             if (pending) {
-                interruptedAtNanos = System.nanoTime(); // published by the CAS
+                interruptedAtNanos = Clocks.nanoTime(); // published by the CAS
             }
             if (INTERRUPT_STATE.compareAndSet(this, s, s & CANCEL_REQUESTED)) {
                 return pending;
@@ -273,7 +273,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             // method's flag and its read of the state (jcstress SubtaskCancelVsCompletion)
             return cancelledOnRequest;
         }
-        interruptForCancel(System.nanoTime());
+        interruptForCancel(Clocks.nanoTime());
         return true;
     }
 

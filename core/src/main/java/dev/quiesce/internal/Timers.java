@@ -28,12 +28,18 @@ public final class Timers {
         }
     }
 
-    /** Runs {@code action} on the timer thread after {@code delayNanos}. */
+    /** An action that does nothing: what a warm-up schedules. */
+    public static final Runnable NOTHING = () -> { };
+
+    /**
+     * Runs {@code action} on the timer thread after {@code delayNanos} of the system's time. Quiesce calls
+     * {@link Clocks#schedule} instead, whose default clock calls this.
+     */
     public static ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
         return Holder.TIMER.schedule(action, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
     }
 
-    /** Runs {@code action} on the timer thread after {@code delay}. */
+    /** Runs {@code action} on the timer thread after {@code delay} of the system's time; see {@link #schedule(Runnable, long)}. */
     public static ScheduledFuture<?> schedule(Runnable action, Duration delay) {
         return schedule(action, saturatedNanos(delay));
     }
@@ -124,11 +130,11 @@ public final class Timers {
     }
 
     /**
-     * A {@link System#nanoTime()} deadline {@code d} from now, for code that compares it as
-     * {@code deadline - System.nanoTime()}: saturated so that the difference never overflows.
+     * A {@link Clocks#nanoTime()} deadline {@code d} from now, for code that compares it as
+     * {@code deadline - Clocks.nanoTime()}: saturated so that the difference never overflows.
      */
     public static long deadlineNanos(Duration d) {
-        long now = System.nanoTime();
+        long now = Clocks.nanoTime();
         long n = Math.max(0, saturatedNanos(d));
         // now + n may wrap, but deadline - later stays right for any n up to Long.MAX_VALUE minus what elapses:
         // keep a quarter of the range free for the elapsed time

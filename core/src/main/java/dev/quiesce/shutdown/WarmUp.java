@@ -4,6 +4,7 @@ import dev.quiesce.CancelReason;
 import dev.quiesce.Joiner;
 import dev.quiesce.ScopeConfig;
 import dev.quiesce.Subtask;
+import dev.quiesce.internal.Clocks;
 import dev.quiesce.internal.PhaseEvent;
 import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.ThreadDump;
@@ -28,7 +29,7 @@ final class WarmUp {
      */
     static void preload() {
         PhaseEvent.warmUp();
-        ShutdownTime.schedule(() -> { }, 0); // starts the timer thread the watchdog uses
+        Clocks.warmUp(); // links every time read and timed wait, and starts the timer thread the watchdog uses
         rehearseReport();
         // links the describe() the TRIGGER phase calls, and HookRunner's thread start, with a hook that does nothing
         if (new CancelReason.Signal("TERM").describe().isEmpty()
@@ -42,7 +43,8 @@ final class WarmUp {
                 Recorder.class, HookCall.class, HookShares.class, Registered.class, PhaseContext.class,
                 ShutdownSequence.class, ShutdownSequence.Wait.class, ShutdownTime.class, CancelReason.Signal.class,
                 CancelReason.ParentCancelled.class, CancelReason.Explicit.class, CancelReason.SubtaskFailed.class,
-                Subtask.State.class, Ingress.class, IngressDescription.class}) {
+                Subtask.State.class, Ingress.class, IngressDescription.class, Clocks.class,
+                Clocks.defaultClock().getClass(), Clocks.installed().getClass()}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {

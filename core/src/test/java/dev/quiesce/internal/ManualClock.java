@@ -1,0 +1,339 @@
+package dev.quiesce.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link QuiesceClock} whose time moves only when a test calls {@link #advance(Duration)}: scope deadlines,
+ * close timeouts, shield budgets and the shutdown's phases then run in virtual time, in exact order, and the
+ * times they record are exactly the virtual ones. The seed of the test kit's {@code VirtualClock} (issue 17).
+ *
+ * <h2>How waiters are woken</h2>
+ * Every thread in a timed wait of this clock is registered with the virtual time it waits until.
+ * <ul>
+ *   <li>{@link #parkNanos}: {@link #advance} unparks every registered thread (after each action it runs and
+ *       at the end), so a thread parked in {@code join()} or in the drain wakes at once and re-reads the time.
+ *   <li>{@link #awaitNanos} (a {@link Condition}) and {@link #await} (a {@link CountDownLatch}) ignore a bare
+ *       unpark (AQS parks again), and the clock cannot signal a condition whose lock it does not hold. So these
+ *       wait in real slices of at most {@link #SLICE}: {@code awaitNanos} returns after one slice with what is
+ *       left in virtual time (a spurious wake-up, which its callers handle by re-checking); {@code await} loops
+ *       over slices until the latch opens or the virtual time has passed its deadline. A signal, a count-down
+ *       or an interrupt still ends the wait at once. An advance therefore reaches them within one slice.
+ *   <li>{@code parkNanos} also parks at most one slice, which covers the one race: a caller that read the
+ *       time just before an advance and registered just after it.
+ * </ul>
+ * Nothing here is synchronised with the threads the advance wakes: time does not wait for them. A test that
+ * wants exact times advances in steps, each after it has seen (with {@link #awaitWaiter}) that the next thread
+ * waits until the time it is about to advance to.
+ *
+ * <p>Scheduled actions run on the thread that calls {@link #advance}, in order of their due time (ties in
+ * the order they were scheduled), with the clock's time set to their due time while they run.
+ *
+ * <p>{@link #install()} installs it process-wide until the returned handle is closed; closing hands every
+ * action still pending to the restored clock (with what was left of its delay) and wakes every waiter, so
+ * nothing that outlives the test waits for a virtual time that will never come. Its {@link #nanoTime()} starts
+ * at the {@link System#nanoTime()} of its creation, so such deadlines stay roughly right in real time.
+ *
+ * <p>Thread-safe.
+ */
+public final class ManualClock implements QuiesceClock {
+    /** The longest real time a wait of this clock lasts before its thread re-checks the virtual time. */
+    public static final Duration SLICE = Duration.ofMillis(5);
+    private static final long SLICE_NANOS = SLICE.toNanos();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition waiterRegistered = lock.newCondition();
+    private final PriorityQueue<Task> tasks = new PriorityQueue<>(
+            Comparator.comparingLong((Task t) -> t.due).thenComparingLong(t -> t.seq)); // no wrap: saturated
+    private final Map<Thread, Long> waiters = new ConcurrentHashMap<>();
+    private final long originNanos = System.nanoTime();
+    private final Instant originInstant;
+    private volatile long now = originNanos;
+    private long seq; // under lock
+
+    /** A clock at 2026-01-01T00:00:00Z. */
+    public ManualClock() {
+        this(Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    /** A clock whose {@link #instant()} is {@code origin} until it is advanced. */
+    public ManualClock(Instant origin) {
+        this.originInstant = origin;
+    }
+
+    /** Installs this clock for the whole process (see {@link Clocks#install}); close the handle to restore. */
+    public Installed install() {
+        return new Installed(Clocks.install(this));
+    }
+
+    /** The handle {@link #install()} returns. */
+    public final class Installed implements AutoCloseable {
+        private final Clocks.Installation installation;
+
+        private Installed(Clocks.Installation installation) {
+            this.installation = installation;
+        }
+
+        /** Restores the previous clock, hands it the pending actions and wakes every waiter. */
+        @Override
+        public void close() {
+            installation.close();
+            QuiesceClock restored = Clocks.installed();
+            List<Task> pending = new ArrayList<>();
+            lock.lock();
+            try {
+                pending.addAll(tasks);
+                tasks.clear();
+            } finally {
+                lock.unlock();
+            }
+            for (Task t : pending) {
+                if (!t.isDone()) {
+                    restored.schedule(t, t.due - now);
+                }
+            }
+            wakeParked();
+        }
+    }
+
+    // ------------------------------------------------------------------ the test's controls
+
+    /** The virtual time passed since this clock was created. */
+    public Duration elapsed() {
+        return Duration.ofNanos(now - originNanos);
+    }
+
+    /** The {@link #nanoTime()} value {@code sinceOrigin} after this clock's start. */
+    public long nanoTimeAt(Duration sinceOrigin) {
+        return originNanos + sinceOrigin.toNanos();
+    }
+
+    /** The {@link #instant()} {@code sinceOrigin} after this clock's start. */
+    public Instant instantAt(Duration sinceOrigin) {
+        return originInstant.plus(sinceOrigin);
+    }
+
+    /** Scheduled actions not yet run nor cancelled. */
+    public int pendingActions() {
+        lock.lock();
+        try {
+            return (int) tasks.stream().filter(t -> !t.isDone()).count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Moves the time forward by {@code d}: runs every action due by then, in order, each at its due time, then
+     * sets the time to the end and wakes every waiting thread.
+     */
+    public void advance(Duration d) {
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("a clock goes forward only: advance by zero or more, not " + d);
+        }
+        long target = Timers.saturatedAdd(now, Timers.saturatedNanos(d));
+        for (;;) {
+            Task next;
+            lock.lock();
+            try {
+                next = tasks.peek();
+                while (next != null && next.isDone()) {
+                    tasks.poll();
+                    next = tasks.peek();
+                }
+                if (next == null || next.due - target > 0) {
+                    now = target;
+                    break;
+                }
+                tasks.poll();
+                if (next.due - now > 0) {
+                    now = next.due;
+                }
+            } finally {
+                lock.unlock();
+            }
+            wakeParked();
+            next.run();
+        }
+        wakeParked();
+    }
+
+    /**
+     * Waits, for at most {@code realTimeout} of real time, until some thread waits on this clock until
+     * {@code sinceOrigin} after its start (for example the shutdown's coordinator in the drain, until the end
+     * of the grace period): the observed state a test advances after.
+     *
+     * @return that thread
+     * @throws AssertionError if none did within {@code realTimeout}, listing the threads that wait
+     */
+    public Thread awaitWaiter(Duration sinceOrigin, Duration realTimeout) throws InterruptedException {
+        return awaitWaiters(sinceOrigin, 1, realTimeout).get(0);
+    }
+
+    /** Like {@link #awaitWaiter}, until {@code count} threads wait until {@code sinceOrigin}; returns them. */
+    public List<Thread> awaitWaiters(Duration sinceOrigin, int count, Duration realTimeout) throws InterruptedException {
+        long at = nanoTimeAt(sinceOrigin);
+        long left = realTimeout.toNanos();
+        lock.lock();
+        try {
+            for (;;) {
+                List<Thread> found = new ArrayList<>();
+                for (Map.Entry<Thread, Long> w : waiters.entrySet()) {
+                    if (w.getValue() == at) {
+                        found.add(w.getKey());
+                    }
+                }
+                if (found.size() >= count) {
+                    return found;
+                }
+                if (left <= 0) {
+                    throw new AssertionError(count + " threads did not wait on the clock until +" + sinceOrigin
+                            + " within " + realTimeout + "; at +" + elapsed() + " these wait: " + describeWaiters());
+                }
+                left = waiterRegistered.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private String describeWaiters() {
+        var sb = new StringBuilder("[");
+        waiters.forEach((t, at) -> sb.append(sb.length() > 1 ? ", " : "").append(t.getName()).append(" until +")
+                .append(Duration.ofNanos(at - originNanos)));
+        return sb.append(']').toString();
+    }
+
+    // ------------------------------------------------------------------ QuiesceClock
+
+    @Override
+    public long nanoTime() {
+        return now;
+    }
+
+    @Override
+    public Instant instant() {
+        return originInstant.plusNanos(now - originNanos);
+    }
+
+    @Override
+    public ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
+        lock.lock();
+        try {
+            var t = new Task(action, Timers.saturatedAdd(now, Math.max(0, delayNanos)), seq++);
+            tasks.add(t);
+            return t;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void parkNanos(Object blocker, long nanos) {
+        if (nanos <= 0) {
+            return;
+        }
+        long wakeAt = Timers.saturatedAdd(now, nanos);
+        register(wakeAt);
+        try {
+            if (now - wakeAt < 0) { // an advance between the caller's read and the registration
+                LockSupport.parkNanos(blocker, Math.min(nanos, SLICE_NANOS));
+            }
+        } finally {
+            waiters.remove(Thread.currentThread());
+        }
+    }
+
+    @Override
+    public long awaitNanos(Condition condition, long nanos) throws InterruptedException {
+        if (nanos <= 0) {
+            return nanos;
+        }
+        long deadline = Timers.saturatedAdd(now, nanos);
+        register(deadline);
+        try {
+            condition.awaitNanos(Math.min(nanos, SLICE_NANOS));
+        } finally {
+            waiters.remove(Thread.currentThread());
+        }
+        return deadline - now;
+    }
+
+    @Override
+    public boolean await(CountDownLatch latch, long nanos) throws InterruptedException {
+        if (nanos <= 0) {
+            return latch.getCount() == 0;
+        }
+        long deadline = Timers.saturatedAdd(now, nanos);
+        register(deadline);
+        try {
+            for (;;) {
+                if (latch.await(SLICE_NANOS, TimeUnit.NANOSECONDS)) {
+                    return true;
+                }
+                if (now - deadline >= 0) {
+                    return latch.getCount() == 0;
+                }
+            }
+        } finally {
+            waiters.remove(Thread.currentThread());
+        }
+    }
+
+    private void register(long wakeAt) {
+        waiters.put(Thread.currentThread(), wakeAt);
+        lock.lock();
+        try {
+            waiterRegistered.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void wakeParked() {
+        for (Thread t : waiters.keySet()) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ManualClock[+" + elapsed() + "]";
+    }
+
+    /** A scheduled action; cancelling it before it runs keeps it from running. */
+    private final class Task extends FutureTask<Void> implements ScheduledFuture<Void> {
+        final long due;
+        final long seq;
+
+        Task(Runnable action, long due, long seq) {
+            super(action, null);
+            this.due = due;
+            this.seq = seq;
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(due - now, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return Long.compare(getDelay(TimeUnit.NANOSECONDS), o.getDelay(TimeUnit.NANOSECONDS));
+        }
+    }
+}
