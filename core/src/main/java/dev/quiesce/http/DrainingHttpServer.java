@@ -7,8 +7,8 @@ import dev.quiesce.CancelReason;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.Shield;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.Json;
-import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.SubtaskImpl;
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Readiness;
@@ -117,7 +117,7 @@ public final class DrainingHttpServer {
     private final CountDownLatch scopeOpened = new CountDownLatch(1);
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile ScopeImpl<Object, Void> scope;
+    private volatile EngineScope<Object, Void> scope;
     private volatile boolean started;
     private volatile Runnable beforeJdkStop = () -> { };
     private final java.util.concurrent.atomic.AtomicBoolean stoppedNow = new java.util.concurrent.atomic.AtomicBoolean();
@@ -233,7 +233,7 @@ public final class DrainingHttpServer {
     /** The service that owns the exchanges' scope: it ends when the last exchange has ended. */
     private void serve() throws InterruptedException {
         try (var s = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName("http"))) {
-            scope = (ScopeImpl<Object, Void>) s;
+            scope = (EngineScope<Object, Void>) s;
             scopeOpened.countDown();
             try {
                 listenerClosed.await(); // stop accepting: the DRAIN phase starts right after
@@ -335,7 +335,7 @@ public final class DrainingHttpServer {
                     served.ended();
                 }
             };
-            ScopeImpl<Object, Void> s = scope;
+            EngineScope<Object, Void> s = scope;
             try {
                 if (s != null && !s.isCancelled()) {
                     var sub = s.forkService("req-" + requestSeq.incrementAndGet(), () -> {

@@ -3,8 +3,8 @@ package dev.quiesce.shutdown;
 import dev.quiesce.CancelReason;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.NotRunSubtasks;
-import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.ThreadDump;
 import dev.quiesce.internal.Timers;
 import dev.quiesce.internal.Uninterruptibles;
@@ -148,7 +148,7 @@ public final class Shutdown {
     final CountDownLatch done = new CountDownLatch(1);
     final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    volatile ScopeImpl<Object, Void> root;
+    volatile EngineScope<Object, Void> root;
     volatile CancelReason reason;
     volatile String triggerKind;
     volatile boolean escalated;
@@ -197,7 +197,7 @@ public final class Shutdown {
     public Subtask<Object> fork(String name, Hook service) {
         ShutdownConfig.requireName(name);
         Objects.requireNonNull(service, "service must not be null");
-        ScopeImpl<Object, Void> r = root();
+        EngineScope<Object, Void> r = root();
         if (state.get() != RUNNING) {
             LOG.info("service {} not started: the shutdown has already started", name);
             return NotRunSubtasks.cancelled(r);
@@ -491,7 +491,7 @@ public final class Shutdown {
         escalated = true;
         signalChange();
         inFlight.wakeWaiters();
-        ScopeImpl<Object, Void> r = root;
+        EngineScope<Object, Void> r = root;
         if (r != null) {
             r.wakeOwner();
         }
@@ -609,8 +609,8 @@ public final class Shutdown {
         return Timers.saturatedNanos(remaining());
     }
 
-    private ScopeImpl<Object, Void> root() {
-        ScopeImpl<Object, Void> r = root;
+    private EngineScope<Object, Void> root() {
+        EngineScope<Object, Void> r = root;
         if (r == null) {
             throw new IllegalStateException("the shutdown has not started: use Shutdown.builder()...start()");
         }

@@ -5,7 +5,7 @@ import dev.quiesce.Joiner;
 import dev.quiesce.ScopeConfig;
 import dev.quiesce.Straggler;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ final class ShutdownSequence {
         try {
             WarmUp.rehearseEngine(s.cfg.name());
             @SuppressWarnings("unchecked")
-            var r = (ScopeImpl<Object, Void>) ScopeImpl.open(new ServiceJoiner(s), ScopeConfig.defaults()
+            EngineScope<Object, Void> r = EngineScope.open(new ServiceJoiner(s), ScopeConfig.defaults()
                     .withName(s.cfg.name()).withCloseTimeout(s.cfg.cancelGrace()));
             s.root = r;
         } finally {
@@ -172,7 +172,7 @@ final class ShutdownSequence {
 
     /** The soft stop; waits for the in-flight tracker to reach zero and the services to return. */
     private String drain(Duration gracePeriod) {
-        ScopeImpl<Object, Void> r = ctx.root();
+        EngineScope<Object, Void> r = ctx.root();
         r.requestStop();
         s.stopRequested.countDown();
         long graceDeadline = ShutdownTime.deadlineNanos(gracePeriod);
@@ -196,7 +196,7 @@ final class ShutdownSequence {
     }
 
     private String cancel(Duration cancelGrace) {
-        ScopeImpl<Object, Void> r = ctx.root();
+        EngineScope<Object, Void> r = ctx.root();
         s.cancelAtNanos = ShutdownTime.nanoTime();
         tasksCancelled = r.totalRunning();
         r.cancel(ctx.reason());
