@@ -2,11 +2,14 @@ package dev.quiesce.internal;
 
 import dev.quiesce.Scope;
 import dev.quiesce.ScopeSnapshot;
+import dev.quiesce.StructureViolationException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which scope a thread runs in, and the registry of open root scopes: the lookup behind
@@ -15,10 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The innermost scope a thread owns is kept in a thread local; the scopes it opened before are reached
  * through each scope's enclosing one, so closing a scope rebinds the one it was opened in. A subtask thread
  * that owns no scope finds its scope through {@link SubtaskImpl#current()} and never touches the thread
- * local, so that most subtask threads never get a thread-local map. Thread-safe; not part of the API.
+ * local, so that most subtask threads never get a thread-local map. The binding is also where nesting is
+ * enforced: a scope closed before the scopes opened inside it, or left open by a task, is closed here.
+ * Thread-safe; not part of the API.
  */
 public final class CurrentScope {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Scope.class);
     private static final ThreadLocal<ScopeImpl<?, ?>> OWNED = new ThreadLocal<>();
     private static final Set<ScopeImpl<?, ?>> ROOTS = ConcurrentHashMap.newKeySet();
     private static final AtomicLong ROOT_SEQ = new AtomicLong();
@@ -95,6 +101,60 @@ public final class CurrentScope {
         if (ownerSubtask != null) {
             ownerSubtask.openedScopes--;
         }
+    }
+
+    /**
+     * {@code scope} is being closed by its owner: if scopes the owner opened inside it are still open, closes
+     * them, innermost first, and returns the violation to throw once {@code scope} is closed too; else
+     * {@code null}.
+     */
+    static StructureViolationException closeInner(ScopeImpl<?, ?> scope) {
+        SubtaskImpl<?> mySubtask = SubtaskImpl.current();
+        ScopeImpl<?, ?> top = ownedTop(mySubtask);
+        if (top == scope || top == null || !isEnclosedBy(top, scope)) {
+            return null;
+        }
+        var violation = new StructureViolationException("scope " + scope.path() + " closed while scope " + top.path()
+                + ", opened inside it by the same thread, is still open: close the innermost scope first "
+                + "(use nested try-with-resources); the inner scopes were closed now");
+        while ((top = ownedTop(mySubtask)) != scope && top != null) {
+            try {
+                top.closeInternal();
+            } catch (Throwable t) {
+                violation.addSuppressed(t);
+            }
+        }
+        return violation;
+    }
+
+    /**
+     * A task returned while scopes it opened are still open (it did not use try-with-resources): closes
+     * them, innermost first, so their threads do not outlive the task, and records the violation as a
+     * failure of the task's scope, so it is not silent.
+     */
+    static void closeLeakedScopes(SubtaskImpl<?> subtask) {
+        ScopeImpl<?, ?> top;
+        while (subtask.openedScopes > 0 && (top = ownedTop(subtask)) != null && top.ownerSubtask == subtask) {
+            var violation = new StructureViolationException("a task of " + subtask.scope.path()
+                    + " returned while scope " + top.path() + ", which it opened, was still open: close every "
+                    + "scope you open before returning (try-with-resources); Quiesce closed it");
+            LOG.warn("{}", violation.getMessage());
+            try {
+                top.closeInternal();
+            } catch (Throwable t) {
+                violation.addSuppressed(t);
+            }
+            subtask.scope.recordFailure(violation);
+        }
+    }
+
+    private static boolean isEnclosedBy(ScopeImpl<?, ?> inner, ScopeImpl<?, ?> outer) {
+        for (ScopeImpl<?, ?> s = inner.enclosing; s != null; s = s.enclosing) {
+            if (s == outer) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Registers an open root scope, for {@link #snapshotRoots()}. */

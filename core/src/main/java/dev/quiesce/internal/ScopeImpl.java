@@ -1,9 +1,6 @@
 package dev.quiesce.internal;
 
 import dev.quiesce.CancelReason;
-import dev.quiesce.CancelledException;
-import dev.quiesce.DeadlineExceededException;
-import dev.quiesce.FailedException;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.ScopeConfig;
@@ -16,7 +13,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -81,8 +76,8 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     }
 
     private final ScopeImpl<?, ?> parent;
-    private final ScopeImpl<?, ?> enclosing; // the scope the owner had open before this one, if any
-    private final SubtaskImpl<?> ownerSubtask; // the subtask the owner thread runs, if any
+    final ScopeImpl<?, ?> enclosing; // the scope the owner had open before this one, if any
+    final SubtaskImpl<?> ownerSubtask; // the subtask the owner thread runs, if any
     private final String name;
     private final String path;
     private final Thread owner;
@@ -410,7 +405,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     @Override
     public Registration onCancel(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
-        var cb = new CancelCallback(callback);
+        var cb = new CancelCallback(callback, path);
         callbacks.add(cb);
         if (reason != null) {
             cb.runOnce();
@@ -418,32 +413,11 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
         return () -> callbacks.remove(cb);
     }
 
-    private final class CancelCallback {
-        private final AtomicBoolean ran = new AtomicBoolean();
-        private final Runnable action;
-
-        CancelCallback(Runnable action) {
-            this.action = action;
-        }
-
-        void runOnce() {
-            if (ran.compareAndSet(false, true)) {
-                try {
-                    action.run();
-                } catch (Throwable t) {
-                    LOG.warn("onCancel callback of scope {} threw; the remaining callbacks still run", path, t);
-                }
-            }
-        }
-    }
-
     /** Throws if this scope is cancelled; see {@link Scope#throwIfCancelled()} and {@link CurrentScope}. */
     void throwIfCancelledNow() {
         CancelReason r = reason;
         if (r != null) {
-            throw r.root() instanceof CancelReason.Deadline
-                    ? new DeadlineExceededException("scope " + path + " cancelled: " + r.describe(), r)
-                    : new CancelledException("scope " + path + " cancelled: " + r.describe(), r);
+            throw ScopeExceptions.cancelledNow(path, r);
         }
     }
 
@@ -494,33 +468,10 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
             try {
                 return joiner.result();
             } catch (Throwable t) {
-                throw failedException(t);
+                throw ScopeExceptions.failed(path, t, failures);
             }
         }
-        CancelledException e = r.root() instanceof CancelReason.Deadline
-                ? new DeadlineExceededException("scope " + path + " did not complete before its deadline: "
-                        + r.describe(), r)
-                : new CancelledException("scope " + path + " was cancelled: " + r.describe(), r);
-        for (Throwable f : failures) {
-            e.addSuppressed(f);
-        }
-        throw e;
-    }
-
-    private FailedException failedException(Throwable first) {
-        FailedException fe = first instanceof FailedException f
-                ? f
-                : new FailedException("a subtask of scope " + path + " failed: " + first, first);
-        Set<Throwable> already = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        already.add(fe);
-        already.add(fe.getCause() == null ? fe : fe.getCause());
-        already.addAll(Arrays.asList(fe.getSuppressed()));
-        for (Throwable f : failures) {
-            if (already.add(f)) {
-                fe.addSuppressed(f);
-            }
-        }
-        return fe;
+        throw ScopeExceptions.cancelled(path, r, failures);
     }
 
     /**
@@ -545,12 +496,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     private void recordStragglers() {
         long now = System.nanoTime();
         List<Straggler> found = new ArrayList<>();
-        live.forEach(s -> {
-            Straggler st = straggler(s, now);
-            if (st != null) {
-                found.add(st);
-            }
-        });
+        Stragglers.ofScope(this, found, now);
         List<Straggler> before = stragglers; // join() gave up already: close() logs only threads it did not
         stragglers = List.copyOf(found);
         for (Straggler s : found) {
@@ -634,36 +580,10 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     @Override
     public List<Straggler> collectStragglers() {
         List<Straggler> out = new ArrayList<>();
-        collectStragglers(out, System.nanoTime());
+        Stragglers.ofTree(this, out, System.nanoTime());
         return out;
     }
 
-    private void collectStragglers(List<Straggler> out, long now) {
-        live.forEach(s -> {
-            Straggler st = straggler(s, now);
-            if (st != null) {
-                out.add(st);
-            }
-        });
-        for (ScopeImpl<?, ?> c : children) {
-            c.collectStragglers(out, now);
-        }
-    }
-
-    private Straggler straggler(SubtaskImpl<?> s, long now) {
-        Thread t = s.thread;
-        if (t == null || !t.isAlive()) {
-            return null;
-        }
-        long at = s.interruptedAtNanos();
-        return new Straggler(
-                t.getName(),
-                t.threadId(),
-                t.isVirtual(),
-                path,
-                Arrays.asList(t.getStackTrace()),
-                at == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(now - at)));
-    }
 
     // ------------------------------------------------------------------ close
 
@@ -674,21 +594,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
             return;
         }
         boolean forkedWithoutJoin = ownerForked && state == OPEN;
-        StructureViolationException violation = null;
-        SubtaskImpl<?> mySubtask = SubtaskImpl.current();
-        ScopeImpl<?, ?> top = CurrentScope.ownedTop(mySubtask);
-        if (top != this && top != null && top.isEnclosedBy(this)) {
-            violation = new StructureViolationException("scope " + path + " closed while scope " + top.path
-                    + ", opened inside it by the same thread, is still open: close the innermost scope first "
-                    + "(use nested try-with-resources); the inner scopes were closed now");
-            while ((top = CurrentScope.ownedTop(mySubtask)) != this && top != null) {
-                try {
-                    top.closeInternal();
-                } catch (Throwable t) {
-                    violation.addSuppressed(t);
-                }
-            }
-        }
+        StructureViolationException violation = CurrentScope.closeInner(this);
         closeInternal();
         // As the JDK's: closing cancelled and waited as usual, and then says that the owner skipped join().
         IllegalStateException notJoined = forkedWithoutJoin
@@ -706,37 +612,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
         }
     }
 
-    /**
-     * A task returned while scopes it opened are still open (it did not use try-with-resources): closes
-     * them, innermost first, so their threads do not outlive the task, and records the violation as a
-     * failure of the task's scope, so it is not silent.
-     */
-    static void closeLeakedScopes(SubtaskImpl<?> subtask) {
-        ScopeImpl<?, ?> top;
-        while (subtask.openedScopes > 0 && (top = CurrentScope.ownedTop(subtask)) != null && top.ownerSubtask == subtask) {
-            var violation = new StructureViolationException("a task of " + subtask.scope.path + " returned while scope "
-                    + top.path + ", which it opened, was still open: close every scope you open before returning "
-                    + "(try-with-resources); Quiesce closed it");
-            LOG.warn("{}", violation.getMessage());
-            try {
-                top.closeInternal();
-            } catch (Throwable t) {
-                violation.addSuppressed(t);
-            }
-            subtask.scope.recordFailure(violation);
-        }
-    }
-
-    private boolean isEnclosedBy(ScopeImpl<?, ?> outer) {
-        for (ScopeImpl<?, ?> s = this.enclosing; s != null; s = s.enclosing) {
-            if (s == outer) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void closeInternal() {
+    void closeInternal() {
         STATE.setVolatile(this, CLOSING);
         if (running.get() > 0 || !children.isEmpty()) {
             cancel(new CancelReason.Closed(path));

@@ -94,7 +94,8 @@ final class TreeCancellation {
     /**
      * Loads and initialises now, with the first scope, what the first cancellation of the JVM would
      * otherwise load on the cancel path: above all the JFR event class (measured: about 140 ms of class
-     * loading on the first cancel), then the reasons and exceptions a cancelled join() reports. A plain
+     * loading on the first cancel), then the reasons and exceptions a cancelled join() reports, and
+     * what reports a close that gives up. A plain
      * scope's first cancel then costs what a later one does, as after the shutdown's preload.
      */
     static void warmUp() {
@@ -106,7 +107,8 @@ final class TreeCancellation {
         for (Class<?> c : new Class<?>[] {CancelReason.Explicit.class, CancelReason.Closed.class,
                 CancelReason.ParentCancelled.class, CancelReason.Deadline.class, CancelReason.SubtaskFailed.class,
                 CancelReason.Completed.class, CancelReason.OwnerInterrupted.class, CancelledException.class,
-                DeadlineExceededException.class, FailedException.class, Subtask.State.class}) {
+                DeadlineExceededException.class, FailedException.class, Subtask.State.class, ScopeExceptions.class,
+                Stragglers.class}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {
