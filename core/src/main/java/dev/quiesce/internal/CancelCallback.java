@@ -18,11 +18,7 @@ final class CancelCallback {
     private final Runnable action;
     private final String path;
 
-    CancelCallback(Runnable action, String path) {
-        this.action = action;
-        this.path = path;
-    }
-
+    /** Runs the callback unless it has run. */
     void runOnce() {
         if (ran.compareAndSet(false, true)) {
             try {
@@ -31,5 +27,10 @@ final class CancelCallback {
                 LOG.warn("onCancel callback of scope {} threw; the remaining callbacks still run", path, t);
             }
         }
+    }
+
+    CancelCallback(Runnable action, String path) {
+        this.action = action;
+        this.path = path;
     }
 }
