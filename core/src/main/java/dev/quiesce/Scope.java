@@ -1,6 +1,7 @@
 package dev.quiesce;
 
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.CurrentScope;
+import dev.quiesce.internal.EngineScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -46,14 +47,14 @@ import java.util.function.UnaryOperator;
  * @param <T> the result type of the subtasks
  * @param <R> the result type of {@link #join()}
  */
-public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
+public sealed interface Scope<T, R> extends AutoCloseable permits EngineScope {
 
     /**
      * Opens a scope with {@link Joiner#awaitAllSuccessfulOrThrow()} and the default configuration, owned
      * by the current thread.
      */
     static Scope<Object, Void> open() {
-        return ScopeImpl.open(Joiner.awaitAllSuccessfulOrThrow(), ScopeConfig.defaults());
+        return EngineScope.open(Joiner.awaitAllSuccessfulOrThrow(), ScopeConfig.defaults());
     }
 
     /**
@@ -63,7 +64,7 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      *     with: create a new joiner for each scope
      */
     static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner) {
-        return ScopeImpl.open(joiner, ScopeConfig.defaults());
+        return EngineScope.open(joiner, ScopeConfig.defaults());
     }
 
     /**
@@ -77,7 +78,7 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
         Objects.requireNonNull(configure, "configure must not be null; use open(joiner) for the defaults");
         ScopeConfig cfg = Objects.requireNonNull(
                 configure.apply(ScopeConfig.defaults()), "configure returned null; return the configuration it was given");
-        return ScopeImpl.open(joiner, cfg);
+        return EngineScope.open(joiner, cfg);
     }
 
     /**
@@ -87,7 +88,7 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      * @throws IllegalStateException if the current thread runs in no scope
      */
     static Scope<?, ?> current() {
-        Scope<?, ?> s = ScopeImpl.currentOrNull();
+        Scope<?, ?> s = CurrentScope.currentOrNull();
         if (s == null) {
             throw new IllegalStateException("the current thread runs in no Quiesce scope: call this from a task "
                     + "forked into a scope or from the owner of an open scope, or use Scope.find()");
@@ -97,7 +98,7 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
 
     /** The scope the current thread runs in, if any (see {@link #current()}). */
     static Optional<Scope<?, ?>> find() {
-        return Optional.ofNullable(ScopeImpl.currentOrNull());
+        return Optional.ofNullable(CurrentScope.currentOrNull());
     }
 
     /**
@@ -105,7 +106,7 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      * tasks poll this to finish their current unit of work and return. {@code false} outside a scope.
      */
     static boolean stopRequested() {
-        ScopeImpl<?, ?> s = ScopeImpl.currentOrNull();
+        Scope<?, ?> s = CurrentScope.currentOrNull();
         return s != null && s.isStopRequested();
     }
 
@@ -114,15 +115,12 @@ public sealed interface Scope<T, R> extends AutoCloseable permits ScopeImpl {
      * cancellation point for CPU-bound code that does not block.
      */
     static void throwIfCancelled() {
-        ScopeImpl<?, ?> s = ScopeImpl.currentOrNull();
-        if (s != null) {
-            s.throwIfCancelledNow();
-        }
+        CurrentScope.throwIfCancelled();
     }
 
     /** Snapshots of every root scope that is open now, with their trees. */
     static List<ScopeSnapshot> snapshotAll() {
-        return ScopeImpl.snapshotRoots();
+        return CurrentScope.snapshotRoots();
     }
 
     /**

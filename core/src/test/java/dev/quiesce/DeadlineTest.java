@@ -236,11 +236,11 @@ class DeadlineTest {
         Scope<Object, Void> scope;
         try (var s = Scope.open(Joiner.awaitAll(), c -> c.withTimeout(Duration.ofHours(1)))) {
             scope = s;
-            assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) s).deadlineTimerPending()).isTrue();
+            assertThat(dev.quiesce.internal.EngineProbe.deadlineTimerPending(s)).isTrue();
             s.fork(() -> "quick");
             s.join();
         }
-        assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) scope).deadlineTimerPending()).isFalse();
+        assertThat(dev.quiesce.internal.EngineProbe.deadlineTimerPending(scope)).isFalse();
         assertThat(scope.isCancelled()).isFalse();
     }
 

@@ -4,7 +4,7 @@ import static dev.quiesce.Threads.sleepForever;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -219,7 +219,7 @@ class JdkContractTest {
         };
         var forkOutcome = new AtomicReference<Object>();
         Thread forker;
-        try (var scope = (ScopeImpl<Object, Void>) Scope.open(Joiner.awaitAll(), c -> c.withThreadFactory(slow))) {
+        try (var scope = (EngineScope<Object, Void>) Scope.open(Joiner.awaitAll(), c -> c.withThreadFactory(slow))) {
             forker = Thread.ofPlatform().start(() -> {
                 try {
                     forkOutcome.set(scope.forkService("late", () -> {
@@ -290,7 +290,7 @@ class JdkContractTest {
     @Test
     void aServiceScope_thatIsOnlyForkedIntoByOtherThreads_closesWithoutJoin() throws Exception {
         var ran = new CountDownLatch(1);
-        try (var scope = (ScopeImpl<Object, Void>) Scope.open(Joiner.awaitAll())) {
+        try (var scope = (EngineScope<Object, Void>) Scope.open(Joiner.awaitAll())) {
             Thread.ofPlatform().start(() -> scope.forkService("exchange", () -> {
                 ran.countDown();
                 return null;

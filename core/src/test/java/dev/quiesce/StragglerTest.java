@@ -55,7 +55,7 @@ class StragglerTest {
                 assertThat(st.describe()).contains("/stubborn").contains("ignoreInterruptsUntil");
             });
             // join() gave up on it, then close() found it still running: logged once, not by both
-            assertThat(((dev.quiesce.internal.ScopeImpl<?, ?>) scope).stragglersLogged()).isEqualTo(1);
+            assertThat(dev.quiesce.internal.EngineProbe.stragglersLogged(scope)).isEqualTo(1);
         } finally {
             stop.set(true);
             interrupted.countDown();

@@ -7,8 +7,8 @@ import dev.quiesce.CancelReason;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.Shield;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.Json;
-import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.SubtaskImpl;
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
@@ -125,7 +125,7 @@ public final class DrainingHttpServer {
     private final CountDownLatch scopeOpened = new CountDownLatch(1);
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile ScopeImpl<Object, Void> scope;
+    private volatile EngineScope<Object, Void> scope;
     private volatile boolean started;
     private volatile Runnable beforeJdkStop = () -> { };
     private final java.util.concurrent.atomic.AtomicBoolean stoppedNow = new java.util.concurrent.atomic.AtomicBoolean();
@@ -182,7 +182,7 @@ public final class DrainingHttpServer {
     }
 
     /** The exchanges' scope, once the service has opened it; for {@link HttpIngress#forceClose()}. */
-    ScopeImpl<Object, Void> exchangeScope() {
+    EngineScope<Object, Void> exchangeScope() {
         return scope;
     }
 
@@ -256,7 +256,7 @@ public final class DrainingHttpServer {
     /** The service that owns the exchanges' scope: it ends when the last exchange has ended. */
     private void serve() throws InterruptedException {
         try (var s = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName("http"))) {
-            scope = (ScopeImpl<Object, Void>) s;
+            scope = (EngineScope<Object, Void>) s;
             scopeOpened.countDown();
             try {
                 listenerClosed.await(); // stop accepting: the DRAIN phase starts right after
@@ -358,7 +358,7 @@ public final class DrainingHttpServer {
                     served.ended();
                 }
             };
-            ScopeImpl<Object, Void> s = scope;
+            EngineScope<Object, Void> s = scope;
             try {
                 if (s != null && !s.isCancelled()) {
                     var sub = s.forkService("req-" + requestSeq.incrementAndGet(), () -> {

@@ -1,7 +1,7 @@
 package dev.quiesce.http;
 
 import dev.quiesce.CancelReason;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.IngressDescription;
@@ -87,7 +87,7 @@ final class HttpIngress implements Ingress {
     @Override
     public void forceClose() {
         goingAway = true;
-        ScopeImpl<Object, Void> s = server.exchangeScope();
+        EngineScope<Object, Void> s = server.exchangeScope();
         if (s != null) { // a no-op when the shutdown's cancel reached the scope first: its reason stands
             s.cancel(CancelReason.explicit("forceClose(): the grace period is over"));
         }

@@ -29,7 +29,7 @@ final class CancelEvent extends Event {
 
     /**
      * Initialises the event class and links what {@link #finish} calls, without committing an event, so
-     * that the first cancellation of the JVM does not pay for it (see ScopeImpl's warm-up).
+     * that the first cancellation of the JVM does not pay for it (see TreeCancellation's warm-up).
      */
     static void warmUp() {
         var e = start();

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       unlinked chunk goes on through its {@code next}, which still points forward.
  *   <li>{@link #interruptUnclaimed}: a cancellation walks the slots in order. Each chunk is claimed once,
  *       by whichever thread gets to it first, so that more than one thread can interrupt the subtasks of
- *       one cancellation (the scope's owner helps, see {@link ScopeImpl}) and each chunk is interrupted
+ *       one cancellation (the scope's owner helps, see {@link TreeCancellation}) and each chunk is interrupted
  *       exactly once; a thread that walks the whole list claims whatever nobody else did, so the
  *       cancellation never depends on a helper running.
  * </ul>

@@ -13,8 +13,8 @@ public final class NotRunSubtasks {
      * A subtask of {@code scope} that never runs, already {@link Subtask.State#CANCELLED}; the scope does not
      * count it, so it never waits for it.
      */
-    public static <T> Subtask<T> cancelled(ScopeImpl<?, ?> scope) {
-        var s = new SubtaskImpl<T>(scope, null);
+    public static <T> Subtask<T> cancelled(EngineScope<?, ?> scope) {
+        var s = new SubtaskImpl<T>((ScopeImpl<?, ?>) scope, null); // sealed: every EngineScope is one
         s.cancelUnstarted();
         return s;
     }

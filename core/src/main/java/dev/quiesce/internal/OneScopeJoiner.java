@@ -1,7 +1,7 @@
 package dev.quiesce.internal;
 
 /**
- * A joiner that belongs to one scope only, as every built-in joiner does: {@link ScopeImpl#open} claims
+ * A joiner that belongs to one scope only, as every built-in joiner does: {@code ScopeImpl.open} claims
  * it, and refuses a joiner that another scope has claimed already.
  */
 public interface OneScopeJoiner {

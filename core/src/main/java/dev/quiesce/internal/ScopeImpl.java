@@ -1,9 +1,6 @@
 package dev.quiesce.internal;
 
 import dev.quiesce.CancelReason;
-import dev.quiesce.CancelledException;
-import dev.quiesce.DeadlineExceededException;
-import dev.quiesce.FailedException;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.ScopeConfig;
@@ -16,7 +13,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,16 +22,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The implementation of {@link Scope}. See the interface for the contract; the notes here are about
- * how it is kept.
+ * The implementation of {@link Scope} and {@link EngineScope}. See the interfaces for the contract; the notes
+ * here are about how it is kept. Beside it: {@link TreeCancellation} (the walk that cancels a subtree),
+ * {@link CurrentScope} (which scope a thread runs in, the open roots) and {@link Deadline} (deadline
+ * arithmetic and every time read of it).
  *
  * <ul>
  *   <li>Running subtasks are in {@link #live}, a chunked list of slots ({@link LiveSubtasks}: no
@@ -46,16 +43,12 @@ import org.slf4j.LoggerFactory;
  *       cancel reason; cancel writes the reason and then walks {@code live}. One of them sees the other,
  *       so a subtask either never starts or is interrupted. Child scopes register the same way.
  *   <li>{@link #cancel} marks the whole subtree cancelled, then interrupts every running subtask thread
- *       in it from the calling thread, so it never waits for a virtual thread to be scheduled (see
- *       DESIGN.md, scope engine point 11). Owners of cancelled scopes help with the interrupts of their
- *       own subtrees ({@link #helpCancel}) so the wake-ups are spread over carriers; the canceller takes
- *       what they have not, and goes over what a helper claimed but has not finished.
- *   <li>The innermost scope a thread owns is kept in {@link #OWNED}; a subtask thread that owns no
- *       scope finds its scope through {@link SubtaskImpl#current()} and never touches the thread
- *       local, so that most subtask threads never get a thread-local map.
+ *       in it from the calling thread ({@link TreeCancellation}), so it never waits for a virtual thread to
+ *       be scheduled (DESIGN.md, scope engine point 11). Owners of cancelled scopes help with the
+ *       interrupts of their own subtrees so the wake-ups are spread over carriers.
  * </ul>
  */
-public final class ScopeImpl<T, R> implements Scope<T, R> {
+final class ScopeImpl<T, R> implements EngineScope<T, R> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scope.class);
 
@@ -64,13 +57,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private static final int CLOSING = 2;
     private static final int CLOSED = 3;
 
-    private static final long NO_DEADLINE = Long.MAX_VALUE;
-    private static final Duration UNBOUNDED = Duration.ofSeconds(Long.MAX_VALUE);
-
-    private static final java.util.function.BooleanSupplier NEVER = () -> false; // linked once, not on first cancel
-    private static final ThreadLocal<ScopeImpl<?, ?>> OWNED = new ThreadLocal<>();
-    private static final Set<ScopeImpl<?, ?>> ROOTS = ConcurrentHashMap.newKeySet();
-    private static final AtomicLong ROOT_SEQ = new AtomicLong();
+    private static final BooleanSupplier NEVER = () -> false; // linked once, not on first cancel
 
     private static final VarHandle REASON;
     private static final VarHandle JOINER_REASON;
@@ -85,36 +72,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        warmUpCancelPath();
-    }
-
-    /**
-     * Loads and initialises now, with the first scope, what the first cancellation of the JVM would
-     * otherwise load on the cancel path: above all the JFR event class (measured: about 140 ms of class
-     * loading on the first cancel), then the reasons and exceptions a cancelled join() reports. A plain
-     * scope's first cancel then costs what a later one does, as after the shutdown's preload.
-     */
-    private static void warmUpCancelPath() {
-        CancelEvent.warmUp();
-        // the iterators cancel() walks children and callbacks with, and a cancelled join() its failures with
-        if (ConcurrentHashMap.newKeySet().iterator().hasNext() || new ConcurrentLinkedQueue<>().iterator().hasNext()) {
-            throw new AssertionError("a new collection is not empty");
-        }
-        for (Class<?> c : new Class<?>[] {CancelReason.Explicit.class, CancelReason.Closed.class,
-                CancelReason.ParentCancelled.class, CancelReason.Deadline.class, CancelReason.SubtaskFailed.class,
-                CancelReason.Completed.class, CancelReason.OwnerInterrupted.class, CancelledException.class,
-                DeadlineExceededException.class, FailedException.class, Subtask.State.class}) {
-            try {
-                Class.forName(c.getName(), true, c.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        TreeCancellation.warmUp();
     }
 
     private final ScopeImpl<?, ?> parent;
-    private final ScopeImpl<?, ?> enclosing; // the scope the owner had open before this one, if any
-    private final SubtaskImpl<?> ownerSubtask; // the subtask the owner thread runs, if any
+    final ScopeImpl<?, ?> enclosing; // the scope the owner had open before this one, if any
+    final SubtaskImpl<?> ownerSubtask; // the subtask the owner thread runs, if any
     private final String name;
     private final String path;
     private final Thread owner;
@@ -122,24 +85,22 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private final ThreadFactory threadFactory; // the configured one, or null
     private final ThreadFactory defaultFactory; // virtual threads named by path
     private final long closeTimeoutNanos;
-    private final long deadlineNanos; // effective, in Clocks.nanoTime() terms
-    private final Instant deadlineInstant; // effective, for display
-    private final ScopeImpl<?, ?> deadlineOwner; // the scope whose own deadline is the effective one, if any
+    private final Deadline deadline; // effective: its own, or the parent's object when that is earlier
 
     private final AtomicInteger running = new AtomicInteger();
-    private final LiveSubtasks live = new LiveSubtasks();
-    private final Set<ScopeImpl<?, ?>> children = ConcurrentHashMap.newKeySet();
+    final LiveSubtasks live = new LiveSubtasks();
+    final Set<ScopeImpl<?, ?>> children = ConcurrentHashMap.newKeySet();
     private final AtomicInteger childSeq = new AtomicInteger();
     private final Set<CancelCallback> callbacks = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
 
     private volatile int state;
-    private volatile CancelReason reason;
+    volatile CancelReason reason;
     private volatile CancelReason joinerReason; // the reason the joiner cancels with, claimed by CAS
     private boolean ownerForked; // the owner forked (and so must join); owner thread only
     private volatile boolean stopRequested;
-    private volatile long cancelNanos;
-    private volatile boolean subtreeMarked; // cancelled, and so are the children it had then
+    volatile long cancelNanos;
+    volatile boolean subtreeMarked; // cancelled, and so are the children it had then
     private volatile Thread waiter;
     private volatile ScheduledFuture<?> deadlineTimer;
     private volatile List<Straggler> stragglers = List.of();
@@ -152,10 +113,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             String name,
             Thread owner,
             Joiner<? super T, ? extends R> joiner,
-            ScopeConfig cfg,
-            long deadlineNanos,
-            Instant deadlineInstant,
-            ScopeImpl<?, ?> deadlineOwner) {
+            ScopeConfig cfg) {
         this.parent = parent;
         this.enclosing = enclosing;
         this.ownerSubtask = ownerSubtask;
@@ -166,24 +124,22 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         this.threadFactory = cfg.threadFactory().orElse(null);
         this.defaultFactory = threadFactory == null ? Thread.ofVirtual().name(path).factory() : null;
         this.closeTimeoutNanos = Timers.saturatedNanos(cfg.closeTimeout());
-        this.deadlineNanos = deadlineNanos;
-        this.deadlineInstant = deadlineInstant;
-        this.deadlineOwner = deadlineOwner == null && deadlineNanos != NO_DEADLINE ? this : deadlineOwner;
+        this.deadline = Deadline.effective(cfg, parent == null ? Deadline.NONE : parent.deadline, this);
     }
 
-    // ------------------------------------------------------------------ opening and the current scope
+    // ------------------------------------------------------------------ opening
 
     /** Opens a scope owned by the current thread; see {@link Scope#open(Joiner, java.util.function.UnaryOperator)}. */
-    public static <T, R> Scope<T, R> open(Joiner<? super T, ? extends R> joiner, ScopeConfig cfg) {
+    static <T, R> ScopeImpl<T, R> open(Joiner<? super T, ? extends R> joiner, ScopeConfig cfg) {
         Objects.requireNonNull(joiner, "joiner must not be null; use Joiner.awaitAll() for a supervisor scope");
         Objects.requireNonNull(cfg, "cfg");
         Thread me = Thread.currentThread();
         SubtaskImpl<?> mySubtask = SubtaskImpl.current();
-        ScopeImpl<?, ?> enclosing = ownedTop(mySubtask);
+        ScopeImpl<?, ?> enclosing = CurrentScope.ownedTop(mySubtask);
         ScopeImpl<?, ?> parent = enclosing != null ? enclosing : (mySubtask != null ? mySubtask.scope : null);
 
         String name = cfg.name().orElseGet(() -> "scope-"
-                + (parent == null ? ROOT_SEQ.incrementAndGet() : parent.childSeq.incrementAndGet()));
+                + (parent == null ? CurrentScope.nextRootNumber() : parent.childSeq.incrementAndGet()));
 
         if (joiner instanceof OneScopeJoiner one) {
             String newPath = (parent == null ? "" : parent.path) + "/" + name;
@@ -195,39 +151,10 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             }
         }
 
-        long now = Clocks.nanoTime();
-        long ownDeadline = NO_DEADLINE;
-        Instant ownInstant = null;
-        // Every delay is clamped to Timers.MAX_DELAY_NANOS (about 146 years), so that no duration or instant
-        // overflows here and deadline arithmetic in System.nanoTime() terms stays meaningful.
-        if (cfg.timeout().isPresent()) {
-            Duration t = cfg.timeout().get();
-            ownDeadline = saturatedAdd(now, Timers.delayNanos(t));
-            ownInstant = Timers.saturatedPlus(Clocks.instant(), t);
-        } else if (cfg.deadline().isPresent()) {
-            ownInstant = cfg.deadline().get();
-            ownDeadline = saturatedAdd(now, Timers.delayNanos(Duration.between(Clocks.instant(), ownInstant)));
-        }
-        long effective = ownDeadline;
-        Instant effectiveInstant = ownInstant;
-        ScopeImpl<?, ?> deadlineOwner = null;
-        boolean inherited = false;
-        if (parent != null && parent.deadlineNanos != NO_DEADLINE
-                && (ownDeadline == NO_DEADLINE || parent.deadlineNanos - ownDeadline <= 0)) {
-            effective = parent.deadlineNanos;
-            effectiveInstant = parent.deadlineInstant;
-            deadlineOwner = parent.deadlineOwner;
-            inherited = true;
-        }
-
-        var scope = new ScopeImpl<T, R>(
-                parent, enclosing, mySubtask, name, me, joiner, cfg, effective, effectiveInstant, deadlineOwner);
-        OWNED.set(scope);
-        if (mySubtask != null) {
-            mySubtask.openedScopes++;
-        }
+        var scope = new ScopeImpl<T, R>(parent, enclosing, mySubtask, name, me, joiner, cfg);
+        CurrentScope.bind(scope, mySubtask);
         if (parent == null) {
-            ROOTS.add(scope);
+            CurrentScope.addRoot(scope);
         } else {
             parent.children.add(scope);
             if (parent.stopRequested) {
@@ -238,46 +165,14 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
                 scope.cancel(new CancelReason.ParentCancelled(parent.path, pr));
             }
         }
-        if (!inherited && effective != NO_DEADLINE) {
-            long delay = effective - Clocks.nanoTime();
-            if (delay <= 0) {
-                scope.onDeadline();
-            } else {
-                scope.deadlineTimer = Clocks.schedule(scope::onDeadline, delay);
-                if (scope.isCancelled()) { // cancelled concurrently before the timer was stored
-                    scope.deadlineTimer.cancel(false);
-                }
+        ScheduledFuture<?> timer = scope.deadline.arm(scope); // or expires it now, if its own deadline passed
+        if (timer != null) {
+            scope.deadlineTimer = timer;
+            if (scope.isCancelled()) { // cancelled concurrently before the timer was stored
+                timer.cancel(false);
             }
         }
         return scope;
-    }
-
-    private static ScopeImpl<?, ?> ownedTop(SubtaskImpl<?> mySubtask) {
-        // A subtask thread that has opened no scope never reads the thread local (which would create
-        // a thread-local map for it).
-        if (mySubtask != null && mySubtask.openedScopes == 0) {
-            return null;
-        }
-        return OWNED.get();
-    }
-
-    /** The scope the current thread runs in, or {@code null}. */
-    public static ScopeImpl<?, ?> currentOrNull() {
-        SubtaskImpl<?> s = SubtaskImpl.current();
-        ScopeImpl<?, ?> top = ownedTop(s);
-        if (top != null) {
-            return top;
-        }
-        return s == null ? null : s.scope;
-    }
-
-    /** Snapshots of the open root scopes. */
-    public static List<ScopeSnapshot> snapshotRoots() {
-        List<ScopeSnapshot> out = new ArrayList<>();
-        for (ScopeImpl<?, ?> r : ROOTS) {
-            out.add(r.snapshot());
-        }
-        return List.copyOf(out);
     }
 
     // ------------------------------------------------------------------ fork
@@ -301,12 +196,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         return forkInternal(task, null, false);
     }
 
-    /**
-     * Forks from any thread, with the thread named {@code path + "/" + threadName} when the default
-     * factory is used: for Quiesce's own services (the shutdown's root scope is forked into by the
-     * application's threads; the HTTP adapter forks one task per exchange from the server's
-     * dispatcher thread). Not part of the API.
-     */
+    @Override
     public <U extends T> Subtask<U> forkService(String threadName, Callable<? extends U> task) {
         Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
         return forkInternal(task, threadName, true);
@@ -395,7 +285,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     private boolean isContainedIn(Thread me) {
-        for (ScopeImpl<?, ?> s = currentOrNull(); s != null; s = s.parent) {
+        for (ScopeImpl<?, ?> s = CurrentScope.find(); s != null; s = s.parent) {
             if (s == this) {
                 return true;
             }
@@ -459,47 +349,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     @Override
     public boolean cancel(CancelReason why) {
         Objects.requireNonNull(why, "reason must not be null; use cancel() for an explicit cancellation");
-        CancelEvent event = CancelEvent.start();
-        if (!markCancelled(why)) {
-            return false;
-        }
-        // First every scope of the subtree is marked (reason, callbacks, waiting owner unparked), so that
-        // a child scope is cancelled for our reason before its owner, usually one of our subtasks, is
-        // interrupted and would cancel it for another; the woken owners start helping at once.
-        List<ScopeImpl<?, ?>> cancelled = new ArrayList<>();
-        cancelled.add(this);
-        for (int i = 0; i < cancelled.size(); i++) { // breadth first: owners of inner scopes early
-            ScopeImpl<?, ?> s = cancelled.get(i);
-            for (ScopeImpl<?, ?> child : s.children) {
-                if (child.markCancelled(new CancelReason.ParentCancelled(s.path, s.reason))) {
-                    cancelled.add(child);
-                }
-            }
-        }
-        for (ScopeImpl<?, ?> s : cancelled) {
-            s.subtreeMarked = true; // helpers may start: the children of s are cancelled for s's reason
-        }
-        // Then every subtask thread is interrupted from this thread, except chunks an owner claimed first;
-        // a second pass covers chunks whose claimer has not finished, so nothing waits for a helper to be
-        // scheduled (DESIGN.md, scope engine point 11).
-        int interrupted = 0;
-        for (int i = cancelled.size() - 1; i >= 0; i--) { // from the end: the woken owners start at the front
-            ScopeImpl<?, ?> s = cancelled.get(i);
-            interrupted += s.live.interruptUnclaimed(s.cancelNanos);
-        }
-        for (ScopeImpl<?, ?> s : cancelled) {
-            interrupted += s.live.interruptUnfinished(s.cancelNanos);
-        }
-        event.finish(path, why, interrupted, cancelled.size() - 1);
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("cancelled {} ({}): interrupted {} subtasks, cancelled {} child scopes",
-                    path, why.describe(), interrupted, cancelled.size() - 1);
-        }
-        return true;
+        return TreeCancellation.cancel(this, why);
     }
 
     /** Publishes the reason and does everything but the interrupts; whether this call cancelled the scope. */
-    private boolean markCancelled(CancelReason why) {
+    boolean markCancelled(CancelReason why) {
         if (!REASON.compareAndSet(this, null, why)) {
             return false;
         }
@@ -520,39 +374,20 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     }
 
     /**
-     * Called by the owner once it has seen its scope cancelled, before it waits: interrupts, alongside the
-     * canceller, whatever part of its subtree nobody has claimed yet. With nested scopes the wake-ups are
-     * then spread over the owners' carriers instead of all coming from one thread. Only an optimisation:
-     * the canceller claims whatever the owners do not take.
-     */
-    private void helpCancel() {
-        List<ScopeImpl<?, ?>> todo = new ArrayList<>();
-        todo.add(this);
-        for (int i = 0; i < todo.size(); i++) {
-            ScopeImpl<?, ?> s = todo.get(i);
-            if (s.subtreeMarked) { // else its canceller is still marking: interrupting now could reach an
-                                   // owner whose scope is not cancelled yet
-                s.live.interruptUnclaimed(s.cancelNanos);
-                todo.addAll(s.children);
-            }
-        }
-    }
-
-    /**
      * The effective deadline passed: cancels the scope that owns it (this one, or the ancestor it was
      * inherited from, whose cancellation reaches this one), so that every scope under that deadline
      * sees the same reason whichever of them noticed first.
      */
-    private void onDeadline() {
-        ScopeImpl<?, ?> o = deadlineOwner == null ? this : deadlineOwner;
-        var deadline = new CancelReason.Deadline(o.path, o.deadlineInstant == null ? Clocks.instant() : o.deadlineInstant);
-        o.cancel(deadline);
+    void onDeadline() {
+        ScopeImpl<?, ?> o = deadline.owner == null ? this : deadline.owner;
+        CancelReason.Deadline expired = o.deadline.reason();
+        o.cancel(expired);
         if (o != this) {
             // The owner's cancellation reaches this scope through the tree, possibly still on its way on
             // another thread (the timer's): make sure this scope is cancelled before its join() goes on, or
             // join() would see no reason, return, and close() would cancel with CLOSED instead.
             CancelReason pr = parent.reason;
-            cancel(new CancelReason.ParentCancelled(parent.path, pr != null ? pr : deadline));
+            cancel(new CancelReason.ParentCancelled(parent.path, pr != null ? pr : expired));
         }
     }
 
@@ -570,7 +405,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     @Override
     public Registration onCancel(Runnable callback) {
         Objects.requireNonNull(callback, "callback must not be null");
-        var cb = new CancelCallback(callback);
+        var cb = new CancelCallback(callback, path);
         callbacks.add(cb);
         if (reason != null) {
             cb.runOnce();
@@ -578,32 +413,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         return () -> callbacks.remove(cb);
     }
 
-    private final class CancelCallback {
-        private final AtomicBoolean ran = new AtomicBoolean();
-        private final Runnable action;
-
-        CancelCallback(Runnable action) {
-            this.action = action;
-        }
-
-        void runOnce() {
-            if (ran.compareAndSet(false, true)) {
-                try {
-                    action.run();
-                } catch (Throwable t) {
-                    LOG.warn("onCancel callback of scope {} threw; the remaining callbacks still run", path, t);
-                }
-            }
-        }
-    }
-
-    /** Throws if this scope is cancelled; see {@link Scope#throwIfCancelled()}. */
-    public void throwIfCancelledNow() {
+    /** Throws if this scope is cancelled; see {@link Scope#throwIfCancelled()} and {@link CurrentScope}. */
+    void throwIfCancelledNow() {
         CancelReason r = reason;
         if (r != null) {
-            throw r.root() instanceof CancelReason.Deadline
-                    ? new DeadlineExceededException("scope " + path + " cancelled: " + r.describe(), r)
-                    : new CancelledException("scope " + path + " cancelled: " + r.describe(), r);
+            throw ScopeExceptions.cancelledNow(path, r);
         }
     }
 
@@ -624,13 +438,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
                 if (running.get() == 0 || reason != null) {
                     break;
                 }
-                if (deadlineNanos != NO_DEADLINE) {
-                    long left = deadlineNanos - Clocks.nanoTime();
-                    if (left <= 0) {
+                if (deadline.isSet()) {
+                    if (!Deadline.parkUntil(this, deadline.nanos)) {
                         onDeadline();
                         break;
                     }
-                    Clocks.parkNanos(this, left);
                 } else {
                     LockSupport.park(this);
                 }
@@ -656,33 +468,10 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             try {
                 return joiner.result();
             } catch (Throwable t) {
-                throw failedException(t);
+                throw ScopeExceptions.failed(path, t, failures);
             }
         }
-        CancelledException e = r.root() instanceof CancelReason.Deadline
-                ? new DeadlineExceededException("scope " + path + " did not complete before its deadline: "
-                        + r.describe(), r)
-                : new CancelledException("scope " + path + " was cancelled: " + r.describe(), r);
-        for (Throwable f : failures) {
-            e.addSuppressed(f);
-        }
-        throw e;
-    }
-
-    private FailedException failedException(Throwable first) {
-        FailedException fe = first instanceof FailedException f
-                ? f
-                : new FailedException("a subtask of scope " + path + " failed: " + first, first);
-        Set<Throwable> already = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        already.add(fe);
-        already.add(fe.getCause() == null ? fe : fe.getCause());
-        already.addAll(Arrays.asList(fe.getSuppressed()));
-        for (Throwable f : failures) {
-            if (already.add(f)) {
-                fe.addSuppressed(f);
-            }
-        }
-        return fe;
+        throw ScopeExceptions.cancelled(path, r, failures);
     }
 
     /**
@@ -694,12 +483,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         if (running.get() == 0) {
             return;
         }
-        helpCancel();
+        TreeCancellation.help(this);
         long since = cancelNanos;
         if (since == 0) {
             since = Clocks.nanoTime();
         }
-        if (!parkUntilNoRunning(saturatedAdd(since, closeTimeoutNanos), NEVER)) {
+        if (!parkUntilNoRunning(Deadline.after(since, closeTimeoutNanos), NEVER)) {
             recordStragglers();
         }
     }
@@ -707,12 +496,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     private void recordStragglers() {
         long now = Clocks.nanoTime();
         List<Straggler> found = new ArrayList<>();
-        live.forEach(s -> {
-            Straggler st = straggler(s, now);
-            if (st != null) {
-                found.add(st);
-            }
-        });
+        Stragglers.ofScope(this, found, now);
         List<Straggler> before = stragglers; // join() gave up already: close() logs only threads it did not
         stragglers = List.copyOf(found);
         for (Straggler s : found) {
@@ -725,21 +509,21 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
-    // ------------------------------------------------------------------ for the shutdown sequence
+    // ------------------------------------------------------------------ for the shutdown sequence (EngineScope)
 
-    /** The number of subtasks whose threads have not finished. */
+    @Override
     public int runningCount() {
         return running.get();
     }
 
     /** Whether a deadline timer of this scope is still scheduled (for tests: close must cancel it). */
-    public boolean deadlineTimerPending() {
+    boolean deadlineTimerPending() {
         ScheduledFuture<?> t = deadlineTimer;
         return t != null && !t.isDone();
     }
 
     /** How many stragglers this scope has logged (for tests: each is logged once). Owner thread only. */
-    public int stragglersLogged() {
+    int stragglersLogged() {
         return stragglersLogged;
     }
 
@@ -748,7 +532,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         return live.chunkCount();
     }
 
-    /** Running subtasks in this scope and all its descendants. */
+    @Override
     public int totalRunning() {
         int n = running.get();
         for (ScopeImpl<?, ?> c : children) {
@@ -757,29 +541,21 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         return n;
     }
 
-    /**
-     * Waits, as the owner and without joining, until no subtask is running or {@code deadlineNanos}
-     * (System.nanoTime) passes or {@code wake} returns true after an unpark; interrupts are remembered
-     * and restored.
-     *
-     * @return whether no subtask is running
-     */
-    public boolean awaitNoRunning(long deadlineNanos, java.util.function.BooleanSupplier wake) {
+    @Override
+    public boolean awaitNoRunning(long deadlineNanos, BooleanSupplier wake) {
         checkOwner("awaitNoRunning()");
         return parkUntilNoRunning(deadlineNanos, wake);
     }
 
     /** The owner's one wait: parks until no subtask runs, the deadline, or {@code wake}; keeps interrupts. */
-    private boolean parkUntilNoRunning(long deadlineNanos, java.util.function.BooleanSupplier wake) {
+    private boolean parkUntilNoRunning(long deadlineNanos, BooleanSupplier wake) {
         boolean interrupted = false;
         waiter = owner;
         try {
             while (running.get() != 0 && !wake.getAsBoolean()) {
-                long left = deadlineNanos - Clocks.nanoTime();
-                if (left <= 0) {
+                if (!Deadline.parkUntil(this, deadlineNanos)) {
                     break;
                 }
-                Clocks.parkNanos(this, left);
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
@@ -793,7 +569,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         return running.get() == 0;
     }
 
-    /** Unparks the owner if it waits in {@link #awaitNoRunning}. */
+    @Override
     public void wakeOwner() {
         Thread w = waiter;
         if (w != null) {
@@ -801,39 +577,13 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
-    /** Every subtask thread still running in this scope and its descendants, with stacks. */
+    @Override
     public List<Straggler> collectStragglers() {
         List<Straggler> out = new ArrayList<>();
-        collectStragglers(out, Clocks.nanoTime());
+        Stragglers.ofTree(this, out, Clocks.nanoTime());
         return out;
     }
 
-    private void collectStragglers(List<Straggler> out, long now) {
-        live.forEach(s -> {
-            Straggler st = straggler(s, now);
-            if (st != null) {
-                out.add(st);
-            }
-        });
-        for (ScopeImpl<?, ?> c : children) {
-            c.collectStragglers(out, now);
-        }
-    }
-
-    private Straggler straggler(SubtaskImpl<?> s, long now) {
-        Thread t = s.thread;
-        if (t == null || !t.isAlive()) {
-            return null;
-        }
-        long at = s.interruptedAtNanos();
-        return new Straggler(
-                t.getName(),
-                t.threadId(),
-                t.isVirtual(),
-                path,
-                Arrays.asList(t.getStackTrace()),
-                at == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(now - at)));
-    }
 
     // ------------------------------------------------------------------ close
 
@@ -844,21 +594,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
             return;
         }
         boolean forkedWithoutJoin = ownerForked && state == OPEN;
-        StructureViolationException violation = null;
-        SubtaskImpl<?> mySubtask = SubtaskImpl.current();
-        ScopeImpl<?, ?> top = ownedTop(mySubtask);
-        if (top != this && top != null && top.isEnclosedBy(this)) {
-            violation = new StructureViolationException("scope " + path + " closed while scope " + top.path
-                    + ", opened inside it by the same thread, is still open: close the innermost scope first "
-                    + "(use nested try-with-resources); the inner scopes were closed now");
-            while ((top = ownedTop(mySubtask)) != this && top != null) {
-                try {
-                    top.closeInternal();
-                } catch (Throwable t) {
-                    violation.addSuppressed(t);
-                }
-            }
-        }
+        StructureViolationException violation = CurrentScope.closeInner(this);
         closeInternal();
         // As the JDK's: closing cancelled and waited as usual, and then says that the owner skipped join().
         IllegalStateException notJoined = forkedWithoutJoin
@@ -876,37 +612,7 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
     }
 
-    /**
-     * A task returned while scopes it opened are still open (it did not use try-with-resources): closes
-     * them, innermost first, so their threads do not outlive the task, and records the violation as a
-     * failure of the task's scope, so it is not silent.
-     */
-    static void closeLeakedScopes(SubtaskImpl<?> subtask) {
-        ScopeImpl<?, ?> top;
-        while (subtask.openedScopes > 0 && (top = OWNED.get()) != null && top.ownerSubtask == subtask) {
-            var violation = new StructureViolationException("a task of " + subtask.scope.path + " returned while scope "
-                    + top.path + ", which it opened, was still open: close every scope you open before returning "
-                    + "(try-with-resources); Quiesce closed it");
-            LOG.warn("{}", violation.getMessage());
-            try {
-                top.closeInternal();
-            } catch (Throwable t) {
-                violation.addSuppressed(t);
-            }
-            subtask.scope.recordFailure(violation);
-        }
-    }
-
-    private boolean isEnclosedBy(ScopeImpl<?, ?> outer) {
-        for (ScopeImpl<?, ?> s = this.enclosing; s != null; s = s.enclosing) {
-            if (s == outer) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void closeInternal() {
+    void closeInternal() {
         STATE.setVolatile(this, CLOSING);
         if (running.get() > 0 || !children.isEmpty()) {
             cancel(new CancelReason.Closed(path));
@@ -917,20 +623,11 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
         }
         awaitSettled();
         if (parent == null) {
-            ROOTS.remove(this);
+            CurrentScope.removeRoot(this);
         } else {
             parent.children.remove(this);
         }
-        if (OWNED.get() == this) {
-            if (enclosing == null) {
-                OWNED.remove();
-            } else {
-                OWNED.set(enclosing);
-            }
-        }
-        if (ownerSubtask != null) {
-            ownerSubtask.openedScopes--;
-        }
+        CurrentScope.unbind(this, enclosing, ownerSubtask);
         STATE.setVolatile(this, CLOSED);
     }
 
@@ -962,21 +659,12 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
 
     @Override
     public Optional<Instant> deadline() {
-        return Optional.ofNullable(deadlineInstant);
+        return Optional.ofNullable(deadline.instant);
     }
 
     @Override
     public Duration remaining() {
-        if (deadlineNanos == NO_DEADLINE) {
-            return UNBOUNDED;
-        }
-        long left = deadlineNanos - Clocks.nanoTime();
-        return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);
-    }
-
-    /** Nanoseconds left until the effective deadline, {@link Long#MAX_VALUE} for none; may be negative. */
-    public long remainingNanos() {
-        return deadlineNanos == NO_DEADLINE ? Long.MAX_VALUE : deadlineNanos - Clocks.nanoTime();
+        return deadline.remaining();
     }
 
     @Override
@@ -1036,13 +724,5 @@ public final class ScopeImpl<T, R> implements Scope<T, R> {
     @Override
     public String toString() {
         return "Scope[" + path + (reason == null ? "" : ", cancelled: " + reason.describe()) + "]";
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        if (((a ^ r) & (b ^ r)) < 0) {
-            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
-        }
-        return r;
     }
 }

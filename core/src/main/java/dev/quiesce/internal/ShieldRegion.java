@@ -2,6 +2,7 @@ package dev.quiesce.internal;
 
 import dev.quiesce.CancelReason;
 import dev.quiesce.DeadlineExceededException;
+import dev.quiesce.Scope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -38,7 +39,7 @@ public final class ShieldRegion {
             return body.call();
         } catch (Exception e) {
             if (region.state.get() != ACTIVE && SubtaskImpl.causedByCancellation(e)) {
-                ScopeImpl<?, ?> scope = ScopeImpl.currentOrNull();
+                Scope<?, ?> scope = CurrentScope.currentOrNull();
                 String where = scope == null ? "thread " + me.getName() : scope.path();
                 var dee = new DeadlineExceededException("shielded region in " + where
                         + " did not finish within its budget of " + Timers.saturatedMillis(budget) + " ms",

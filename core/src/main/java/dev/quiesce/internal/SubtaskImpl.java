@@ -113,7 +113,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             finish(SUCCESS, result);
         } finally {
             if (openedScopes > 0) {
-                ScopeImpl.closeLeakedScopes(this);
+                CurrentScope.closeLeakedScopes(this);
             }
             scope.subtaskDone(this);
         }

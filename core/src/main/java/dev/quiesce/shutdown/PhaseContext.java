@@ -1,7 +1,7 @@
 package dev.quiesce.shutdown;
 
 import dev.quiesce.CancelReason;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.util.List;
 
 /**
@@ -20,7 +20,7 @@ import java.util.List;
 record PhaseContext(
         Shutdown shutdown,
         ShutdownConfig cfg,
-        ScopeImpl<Object, Void> root,
+        EngineScope<Object, Void> root,
         CancelReason reason,
         String triggerKind,
         boolean wasReady,

@@ -2,7 +2,7 @@ package dev.quiesce.shutdown;
 
 import dev.quiesce.Subtask;
 import dev.quiesce.internal.NotRunSubtasks;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -45,7 +45,7 @@ final class Registry {
     Subtask<Object> fork(String name, Shutdown.Hook service) {
         ShutdownConfig.requireName(name);
         Objects.requireNonNull(service, "service must not be null");
-        ScopeImpl<Object, Void> r = s.root();
+        EngineScope<Object, Void> r = s.root();
         if (s.isShuttingDown()) {
             LOG.info("service {} not started: the shutdown has already started", name);
             return NotRunSubtasks.cancelled(r);

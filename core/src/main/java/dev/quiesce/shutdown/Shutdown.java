@@ -3,7 +3,7 @@ package dev.quiesce.shutdown;
 import dev.quiesce.CancelReason;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.Timers;
 import java.time.Duration;
 import java.util.Objects;
@@ -129,7 +129,7 @@ public final class Shutdown {
     final CountDownLatch done = new CountDownLatch(1);
     final CountDownLatch stopRequested = new CountDownLatch(1);
 
-    volatile ScopeImpl<Object, Void> root;
+    volatile EngineScope<Object, Void> root;
     volatile CancelReason reason;
     volatile String triggerKind;
     volatile boolean escalated;
@@ -415,8 +415,8 @@ public final class Shutdown {
         return Timers.saturatedNanos(remaining());
     }
 
-    ScopeImpl<Object, Void> root() {
-        ScopeImpl<Object, Void> r = root;
+    EngineScope<Object, Void> root() {
+        EngineScope<Object, Void> r = root;
         if (r == null) {
             throw new IllegalStateException("the shutdown has not started: use Shutdown.builder()...start()");
         }

@@ -5,7 +5,7 @@ import dev.quiesce.Joiner;
 import dev.quiesce.ScopeConfig;
 import dev.quiesce.Straggler;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ final class ShutdownSequence {
         try {
             WarmUp.rehearseEngine(s.cfg.name());
             @SuppressWarnings("unchecked")
-            var r = (ScopeImpl<Object, Void>) ScopeImpl.open(new ServiceJoiner(s), ScopeConfig.defaults()
+            EngineScope<Object, Void> r = EngineScope.open(new ServiceJoiner(s), ScopeConfig.defaults()
                     .withName(s.cfg.name()).withCloseTimeout(s.cfg.cancelGrace()));
             s.root = r;
         } finally {
@@ -182,7 +182,7 @@ final class ShutdownSequence {
      * shutdown's and every ingress's) to reach zero and the services to return.
      */
     private String drain(Duration gracePeriod) {
-        ScopeImpl<Object, Void> r = ctx.root();
+        EngineScope<Object, Void> r = ctx.root();
         r.requestStop();
         s.stopRequested.countDown();
         callIngresses(false);
@@ -249,7 +249,7 @@ final class ShutdownSequence {
     }
 
     private String cancel(Duration cancelGrace) {
-        ScopeImpl<Object, Void> r = ctx.root();
+        EngineScope<Object, Void> r = ctx.root();
         s.cancelAtNanos = ShutdownTime.nanoTime();
         tasksCancelled = r.totalRunning();
         r.cancel(ctx.reason());

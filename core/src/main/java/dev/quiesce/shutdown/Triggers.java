@@ -1,7 +1,7 @@
 package dev.quiesce.shutdown;
 
 import dev.quiesce.CancelReason;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.ThreadDump;
 import dev.quiesce.internal.Timers;
 import dev.quiesce.internal.Uninterruptibles;
@@ -148,7 +148,7 @@ final class Triggers {
         for (Registered<Ingress> i : s.registry.ingresses) {
             i.hook().inFlight().wakeWaiters();
         }
-        ScopeImpl<Object, Void> r = s.root;
+        EngineScope<Object, Void> r = s.root;
         if (r != null) {
             r.wakeOwner();
         }

@@ -5,8 +5,8 @@ import dev.quiesce.Joiner;
 import dev.quiesce.ScopeConfig;
 import dev.quiesce.Subtask;
 import dev.quiesce.internal.Clocks;
+import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.PhaseEvent;
-import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.internal.ThreadDump;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,7 +84,7 @@ final class WarmUp {
      * linking in that phase).
      */
     static void rehearseEngine(String name) {
-        try (var rehearsal = (ScopeImpl<?, ?>) ScopeImpl.open(Joiner.awaitAll(), ScopeConfig.defaults()
+        try (var rehearsal = EngineScope.open(Joiner.awaitAll(), ScopeConfig.defaults()
                 .withName(name + "-warm-up"))) {
             rehearsal.collectStragglers();
         }

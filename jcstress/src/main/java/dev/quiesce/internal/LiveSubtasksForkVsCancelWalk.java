@@ -16,7 +16,7 @@ import org.openjdk.jcstress.infra.results.L_Result;
  * (d) {@link LiveSubtasks} directly: the first chunk (8 slots) is full; a fork adds a subtask (which
  * appends a second chunk) and then reads the cancel flag, and the 8 old subtasks end (their slots are
  * cleared, so the first chunk is retired and unlinked), while a cancellation sets the flag and walks the
- * list as {@code ScopeImpl.cancel} does (claimed pass, then unfinished pass). The new subtask is either
+ * list as {@code TreeCancellation.cancel} does (claimed pass, then unfinished pass). The new subtask is either
  * seen by the walk or sees the flag (Dekker); no subtask is interrupted twice.
  */
 @JCStressTest

@@ -13,8 +13,8 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.L_Result;
 
 /**
- * (d) Two walks of one cancellation over {@link LiveSubtasks}, as in {@code ScopeImpl}: the canceller
- * (claimed pass, then the pass over unfinished chunks) and the owner helping ({@code helpCancel}: a claimed
+ * (d) Two walks of one cancellation over {@link LiveSubtasks}, as in {@code TreeCancellation}: the canceller
+ * (claimed pass, then the pass over unfinished chunks) and the owner helping ({@code TreeCancellation.help}: a claimed
  * pass), while the 8 subtasks of the first chunk end and are removed, which retires and unlinks that chunk
  * under the walkers. 12 subtasks in two chunks; the 4 in the second chunk never end: each must be
  * interrupted exactly once, and no subtask more than once.

@@ -7,7 +7,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.time.Duration;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -39,7 +39,7 @@ import org.openjdk.jcstress.infra.results.L_Result;
 @Outcome(expect = FORBIDDEN, desc = "any other combination of subtask state and task run")
 @State
 public class ForkServiceVsClose {
-    private volatile ScopeImpl<Object, Void> scope;
+    private volatile EngineScope<Object, Void> scope;
     private volatile boolean arrived;
     private volatile boolean closeReturned;
     private volatile boolean ran;
@@ -48,7 +48,7 @@ public class ForkServiceVsClose {
 
     @Actor
     public void owner() {
-        var s = (ScopeImpl<Object, Void>) Scope.open(Joiner.awaitAll(),
+        var s = (EngineScope<Object, Void>) Scope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("close").withCloseTimeout(Duration.ofSeconds(5)));
         scope = s;
         Harness.awaitTrue(() -> arrived, Harness.WAIT_NANOS); // start line: both race from here
@@ -58,7 +58,7 @@ public class ForkServiceVsClose {
 
     @Actor
     public void forker() {
-        ScopeImpl<Object, Void> s = Harness.awaitValue(() -> scope, "the owner's scope");
+        EngineScope<Object, Void> s = Harness.awaitValue(() -> scope, "the owner's scope");
         arrived = true;
         try {
             subtask = s.forkService("fork", () -> {

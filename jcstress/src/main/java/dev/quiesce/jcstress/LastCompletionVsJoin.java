@@ -7,7 +7,7 @@ import dev.quiesce.DeadlineExceededException;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
-import dev.quiesce.internal.ScopeImpl;
+import dev.quiesce.internal.EngineScope;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +39,7 @@ public class LastCompletionVsJoin {
 
     @Actor
     public void owner() {
-        try (var s = (ScopeImpl<Object, Void>) Scope.open(Joiner.awaitAll(),
+        try (var s = (EngineScope<Object, Void>) Scope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName("join").withTimeout(Duration.ofSeconds(5)).withCloseTimeout(Duration.ofSeconds(5)))) {
             Subtask<Object> a = s.fork(this::awaitRelease);
             Subtask<Object> b = s.fork(this::awaitRelease);
