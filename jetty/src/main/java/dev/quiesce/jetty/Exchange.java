@@ -1,0 +1,137 @@
+package dev.quiesce.jetty;
+
+import dev.quiesce.Scope;
+import dev.quiesce.shutdown.InFlightTracker;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request that reached the application's handler: counted in flight from its creation until Jetty's callback
+ * completes (the response was sent, or failed), whichever thread completes it. {@link #run()} calls the
+ * application's handler in the request's scope thread; {@link #reject()} answers 503 when no such thread can be
+ * had (the scope was cancelled or has closed).
+ *
+ * <p>Failures: a handler that throws while its scope is cancelled was cancelled: the client gets 503 (counted
+ * cancelled) if the response has not started. Otherwise it is a server bug: logged once, at ERROR, and the client
+ * gets a 500 with {@code {"error":"internal server error"}}, never the exception's text.
+ */
+final class Exchange implements Callback, Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
+    private final JettyIngress ingress;
+    private final Handler handler;
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final InFlightTracker.Ticket ticket;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean cancelled;
+
+    Exchange(JettyIngress ingress, Handler handler, Request request, Response response, Callback callback) {
+        this.ingress = ingress;
+        this.handler = handler;
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.ticket = ingress.requestAccepted();
+    }
+
+    /** In the request's scope thread: the application's handler. */
+    @Override
+    public void run() {
+        try {
+            if (!handler.handle(request, response, this)) {
+                answer(404, "{\"error\":\"no route for " + jsonSafe(Request.getPathInContext(request)) + "\"}");
+            }
+        } catch (Throwable x) {
+            if (x instanceof InterruptedException || Scope.current().isCancelled()) {
+                Thread.interrupted(); // the 503 is written by Jetty's threads; this one ends here
+                LOG.info("request {} {} cancelled: {}", request.getMethod(), request.getHttpURI().getPath(),
+                        Scope.current().cancelReason().map(r -> r.describe()).orElse("interrupted"));
+                cancel();
+            } else if (ended.get()) {
+                LOG.error("handler for {} {} failed after completing its response", request.getMethod(),
+                        request.getHttpURI().getPath(), x);
+            } else {
+                LOG.error("handler for {} {} failed; answered 500", request.getMethod(), request.getHttpURI().getPath(),
+                        x);
+                answer(500, "{\"error\":\"internal server error\"}");
+            }
+        }
+    }
+
+    /** Answers 503 without the application's handler: the server is shutting down. Counted as cancelled. */
+    void reject() {
+        cancel();
+    }
+
+    private void cancel() {
+        if (response.isCommitted()) {
+            failed(new java.util.concurrent.CancellationException("request cancelled: the service is shutting down"));
+            return;
+        }
+        cancelled = true;
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        if (QuiesceHandler.http1(request)) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+        answer(503, "{\"error\":\"request cancelled: the service is shutting down\"}");
+    }
+
+    private void answer(int status, String json) {
+        if (ended.get()) {
+            return;
+        }
+        if (response.isCommitted()) {
+            failed(new IllegalStateException("answered " + status + " after the response started"));
+            return;
+        }
+        QuiesceHandler.writeJson(request, response, this, status, json);
+    }
+
+    @Override
+    public void succeeded() {
+        if (end()) {
+            callback.succeeded();
+        }
+    }
+
+    @Override
+    public void failed(Throwable x) {
+        if (end()) {
+            callback.failed(x);
+        }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return callback.getInvocationType();
+    }
+
+    /** Ends the request once: counts it. Returns whether this call ended it. */
+    private boolean end() {
+        if (!ended.compareAndSet(false, true)) {
+            return false;
+        }
+        ingress.requestEnded(ticket, cancelled);
+        return true;
+    }
+
+    private static String jsonSafe(String s) {
+        var sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\' || c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}
