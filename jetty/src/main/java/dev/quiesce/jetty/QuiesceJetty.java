@@ -72,6 +72,8 @@ public final class QuiesceJetty {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile long listenerClosedNanos;
+    /** Made at start, not in the stop phase. */
+    private final Runnable stopJetty = this::stopJetty;
     /** The first network connector's port once started: Jetty forgets it when the listener closes. */
     private volatile int port = -1;
 
@@ -198,9 +200,10 @@ public final class QuiesceJetty {
 
     /** STOP_ACCEPTING: closes every listening channel; then tells persistent connections to leave. */
     void stopAccepting() {
-        // Jetty's own graceful stop waits at most this long; Quiesce's count decides, and stopServer() comes once
-        // it is zero, so the timeout only bounds what the count cannot see
-        server.setStopTimeout(Math.max(1, shutdown.remaining().toMillis()));
+        // Jetty's own graceful stop waits at most until the grace period ends; Quiesce's count decides, and
+        // stopServer() comes once it is zero, so the timeout only bounds what the count cannot see (a Graceful bean
+        // of the application's)
+        server.setStopTimeout(Math.max(1, shutdown.untilCancel().orElse(shutdown.remaining()).toMillis()));
         for (NetworkConnector c : networkConnectors()) {
             c.close();
         }
@@ -276,10 +279,14 @@ public final class QuiesceJetty {
         if (!graceful) {
             server.setStopTimeout(0);
         }
+        // Jetty's stop() on a thread of its own, waited for as long as the grace allows (a moment after a cancel):
+        // a stop that hangs or throws (its TimeoutException) never holds the shutdown nor skips what follows
+        Thread stopper = Thread.ofPlatform().name("quiesce-jetty-stop").daemon(true).start(stopJetty);
+        long bound = graceful ? Math.max(1, server.getStopTimeout()) + 1000 : 1000;
         try {
-            server.stop();
-        } catch (Exception e) {
-            LOG.warn("Jetty's stop() failed ({}); closing its connectors and connections", e.toString());
+            stopper.join(Duration.ofMillis(bound));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the CANCEL phase: close everything now
         } finally {
             for (Connector c : server.getConnectors()) {
                 if (c instanceof NetworkConnector n) {
@@ -293,6 +300,15 @@ public final class QuiesceJetty {
             }
             closeConnections();
             stopped.countDown();
+        }
+    }
+
+    /** Jetty's own stop; on the stopper thread. */
+    private void stopJetty() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("Jetty's stop() failed ({}); its connectors and connections are closed anyway", e.toString());
         }
     }
 
