@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *   <li>STOP_ACCEPTING: every network connector's listening channel is closed, so new connections are refused at
  *       once; Jetty's stop timeout is set from the remaining budget. From here on HTTP/1.1 responses carry
  *       {@code Connection: close} and HTTP/2 sessions get a graceful GOAWAY (their streams in flight complete, new
- *       ones are refused), then a final one.
+ *       ones are refused), then a final one. The requests' scope is asked to stop ({@code Scope.stopRequested()}
+ *       turns true in a handler), so a streaming handler (SSE) ends its stream and its request completes.
  *   <li>DRAIN: the requests are counted down; a connection accepted just before the close gets a short grace to
  *       send its request; then every connection is closed (idle keep-alive ones included: they are not work, and
  *       a connection that never delivered a complete request head holds nothing) and the server is stopped,
@@ -230,9 +231,11 @@ public final class QuiesceJetty {
 
     /**
      * Tells persistent connections to leave: each connector is shut down the Jetty way (HTTP/1.1 responses from now
-     * on are not persistent: {@code Connection: close}) and each HTTP/2 session gets a graceful GOAWAY.
+     * on are not persistent: {@code Connection: close}) and each HTTP/2 session gets a graceful GOAWAY; the requests'
+     * scope is asked to stop, so that streaming handlers (SSE) end their streams.
      */
     void goAway() {
+        scope.requestStop(); // streaming handlers (SSE) poll Scope.stopRequested() and end their streams
         for (Connector c : server.getConnectors()) {
             c.shutdown();
             for (EndPoint ep : c.getConnectedEndPoints()) {

@@ -72,6 +72,18 @@ final class RequestScope {
         queue.add(WAKE);
     }
 
+    /**
+     * Asks the requests running to stop soon, without interrupting them ({@link Scope#stopRequested()}): a
+     * streaming handler (SSE) ends its stream. The shutdown's drain does it for its whole tree already; this is
+     * for a {@code goAway()} called by the application.
+     */
+    void requestStop() {
+        Scope<Object, Void> s = scope;
+        if (s != null) {
+            s.requestStop();
+        }
+    }
+
     /** Cancels the requests still running (their handlers are interrupted and answer 503) and ends the service. */
     void force(String why) {
         forced = true;
