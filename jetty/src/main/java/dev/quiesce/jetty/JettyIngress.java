@@ -3,7 +3,6 @@ package dev.quiesce.jetty;
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.IngressDescription;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -25,14 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
 final class JettyIngress implements Ingress {
     private final QuiesceJetty jetty;
     private final InFlightTracker requests = new InFlightTracker();
-    private final LongAdder accepted = new LongAdder();
-    private final LongAdder completed = new LongAdder();
-    private final LongAdder drained = new LongAdder();
-    private final LongAdder cancelled = new LongAdder();
-    private final AtomicBoolean stopAcceptingCalled = new AtomicBoolean();
-    private final AtomicBoolean goAwayCalled = new AtomicBoolean();
-    private volatile boolean stopAcceptingBegun;
-    private volatile boolean goingAway;
+    /** The report's counts: accepted, completed, drained (completed after stopAccepting() began), cancelled. */
+    private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
+            cancelled = new LongAdder();
+    private volatile boolean stopAcceptingBegun, goingAway;
 
     JettyIngress(QuiesceJetty jetty) {
         this.jetty = jetty;
@@ -46,13 +41,9 @@ final class JettyIngress implements Ingress {
 
     /** An accepted request ended: answered by its handler, or answered 503 ({@code wasCancelled}). */
     void requestEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
-        if (wasCancelled) {
-            cancelled.increment();
-        } else {
-            completed.increment();
-            if (stopAcceptingBegun) {
-                drained.increment();
-            }
+        (wasCancelled ? cancelled : completed).increment();
+        if (!wasCancelled && stopAcceptingBegun) {
+            drained.increment();
         }
         ticket.close(); // after the counts: they are final once nothing is in flight
     }
@@ -66,11 +57,7 @@ final class JettyIngress implements Ingress {
     @Override
     public void stopAccepting() throws InterruptedException {
         stopAcceptingBegun = true;
-        if (stopAcceptingCalled.compareAndSet(false, true)) {
-            jetty.stopAccepting();
-        } else {
-            jetty.awaitListenerClosed();
-        }
+        jetty.stopAcceptingOnce();
     }
 
     @Override
@@ -81,9 +68,7 @@ final class JettyIngress implements Ingress {
     @Override
     public void goAway() {
         goingAway = true;
-        if (goAwayCalled.compareAndSet(false, true)) {
-            jetty.goAway();
-        }
+        jetty.goAwayOnce();
     }
 
     @Override
@@ -94,9 +79,7 @@ final class JettyIngress implements Ingress {
 
     @Override
     public IngressDescription describe() {
-        long c = cancelled.sum();
-        long done = completed.sum();
-        long d = drained.sum();
+        long c = cancelled.sum(), done = completed.sum(), d = drained.sum();
         long a = accepted.sum(); // last: a request is accepted before it ends
         return new IngressDescription("jetty", jetty.protocols(), jetty.describeAddress(), a, done, d, c,
                 Math.max(0, a - done - c));

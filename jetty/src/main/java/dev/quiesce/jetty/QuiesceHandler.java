@@ -30,13 +30,13 @@ final class QuiesceHandler extends Handler.Wrapper {
     private final String readyPath;
     private final Duration retryAfter;
 
-    QuiesceHandler(Shutdown shutdown, JettyIngress ingress, RequestScope scope, String livePath, String readyPath,
-            Duration retryAfter) {
+    /** Health on {@code paths[0]} (liveness) and {@code paths[1]} (readiness). */
+    QuiesceHandler(Shutdown shutdown, JettyIngress ingress, RequestScope scope, String[] paths, Duration retryAfter) {
         this.shutdown = shutdown;
         this.ingress = ingress;
         this.scope = scope;
-        this.livePath = livePath;
-        this.readyPath = readyPath;
+        this.livePath = paths[0];
+        this.readyPath = paths[1];
         this.retryAfter = retryAfter;
     }
 

@@ -72,6 +72,8 @@ public final class QuiesceJetty {
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean stopAcceptingCalled = new AtomicBoolean();
+    private final AtomicBoolean goAwayCalled = new AtomicBoolean();
     private volatile long listenerClosedNanos;
     /** Made at start, not in the stop phase. */
     private final Runnable stopJetty = this::stopJetty;
@@ -165,7 +167,7 @@ public final class QuiesceJetty {
             throw new IllegalStateException("the shutdown started while the Jetty server was starting: the server is"
                     + " not started; stop the start-up when Shutdown.isShuttingDown() is true");
         }
-        var handler = new QuiesceHandler(shutdown, ingress, scope, livePath, readyPath, retryAfter);
+        var handler = new QuiesceHandler(shutdown, ingress, scope, new String[] {livePath, readyPath}, retryAfter);
         try {
             handler.setHandler(server.getHandler());
             server.setHandler(handler);
@@ -199,8 +201,23 @@ public final class QuiesceJetty {
         return out;
     }
 
+    /** {@link #stopAccepting()} once; a later call waits until the listeners are closed. */
+    void stopAcceptingOnce() throws InterruptedException {
+        if (stopAcceptingCalled.compareAndSet(false, true)) {
+            stopAccepting();
+        }
+        listenerClosed.await();
+    }
+
+    /** {@link #goAway()} once. */
+    void goAwayOnce() {
+        if (goAwayCalled.compareAndSet(false, true)) {
+            goAway();
+        }
+    }
+
     /** STOP_ACCEPTING: closes every listening channel; then tells persistent connections to leave. */
-    void stopAccepting() {
+    private void stopAccepting() {
         // Jetty's own graceful stop waits at most until the grace period ends; Quiesce's count decides, and
         // stopServer() comes once it is zero, so the timeout only bounds what the count cannot see (a Graceful bean
         // of the application's)
@@ -213,10 +230,6 @@ public final class QuiesceJetty {
         LOG.info("Jetty server stopped accepting on {}", describeAddress());
         ingress.goAway();
         scope.wake();
-    }
-
-    void awaitListenerClosed() throws InterruptedException {
-        listenerClosed.await();
     }
 
     boolean listenerClosed() {
@@ -234,7 +247,7 @@ public final class QuiesceJetty {
      * on are not persistent: {@code Connection: close}) and each HTTP/2 session gets a graceful GOAWAY; the requests'
      * scope is asked to stop, so that streaming handlers (SSE) end their streams.
      */
-    void goAway() {
+    private void goAway() {
         scope.requestStop(); // streaming handlers (SSE) poll Scope.stopRequested() and end their streams
         for (Connector c : server.getConnectors()) {
             c.shutdown();
@@ -386,13 +399,10 @@ public final class QuiesceJetty {
          * @throws IllegalArgumentException if the host is blank or the port is not in 0..65535
          */
         public Builder bind(String host, int port) {
-            Objects.requireNonNull(host, "host");
-            if (host.isBlank()) {
-                throw new IllegalArgumentException("host is empty: use \"0.0.0.0\" for every interface or \"127.0.0.1\""
-                        + " for this machine only");
-            }
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port " + port + " is not in 0..65535; use 0 for any free port");
+            if (Objects.requireNonNull(host, "host").isBlank() || port < 0 || port > 65535) {
+                throw new IllegalArgumentException("cannot listen on '" + host + "', port " + port + ": the host must"
+                        + " not be empty (\"0.0.0.0\" for every interface, \"127.0.0.1\" for this machine only) and the"
+                        + " port must be in 0..65535 (0 for any free port)");
             }
             this.address = InetSocketAddress.createUnresolved(host, port);
             return this;
@@ -427,9 +437,8 @@ public final class QuiesceJetty {
          * @return this builder
          */
         public Builder retryAfter(Duration d) {
-            Objects.requireNonNull(d, "retryAfter");
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("retryAfter must not be negative");
+            if (Objects.requireNonNull(d, "retryAfter").isNegative()) {
+                throw new IllegalArgumentException("retryAfter must not be negative, was " + d);
             }
             this.retryAfter = d;
             return this;
@@ -444,11 +453,9 @@ public final class QuiesceJetty {
          * @throws IllegalArgumentException if a path does not start with '/', or the two are the same
          */
         public Builder healthPaths(String live, String ready) {
-            for (String p : new String[] {live, ready}) {
-                Objects.requireNonNull(p, "path");
-                if (!p.startsWith("/")) {
-                    throw new IllegalArgumentException("path '" + p + "' must start with '/'");
-                }
+            if (!absolute(live) || !absolute(ready)) {
+                throw new IllegalArgumentException("health paths must start with '/', were '" + live + "' and '"
+                        + ready + "': e.g. healthPaths(\"/health/live\", \"/health/ready\")");
             }
             if (live.equals(ready)) {
                 throw new IllegalArgumentException("the liveness and readiness endpoints need two paths, both were "
@@ -457,6 +464,10 @@ public final class QuiesceJetty {
             this.livePath = live;
             this.readyPath = ready;
             return this;
+        }
+
+        private static boolean absolute(String path) {
+            return Objects.requireNonNull(path, "path").startsWith("/");
         }
 
         /**

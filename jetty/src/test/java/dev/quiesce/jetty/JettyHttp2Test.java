@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiesce.Scope;
 import dev.quiesce.shutdown.IngressDescription;
 import dev.quiesce.shutdown.Shutdown;
 import dev.quiesce.shutdown.ShutdownReport;
@@ -14,11 +13,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
@@ -29,9 +26,6 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,39 +33,15 @@ import org.junit.jupiter.api.Timeout;
 
 /** HTTP/2 (h2c) through the drain: GOAWAY at the drain's start, in-flight streams complete, new ones are refused. */
 class JettyHttp2Test {
-    private final CountDownLatch slowEntered = new CountDownLatch(1);
-    private final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicInteger handled = new AtomicInteger();
-    private final AtomicReference<String> handlerThread = new AtomicReference<>();
-    private final AtomicReference<String> handlerScope = new AtomicReference<>();
+    private final SlowApp app = new SlowApp();
     private final HTTP2Client client = new HTTP2Client();
     private Shutdown shutdown;
 
     @AfterEach
     void end() throws Exception {
-        release.countDown();
-        if (shutdown != null) {
-            shutdown.initiate("test ended");
-            shutdown.escalate();
-            shutdown.awaitTermination(Duration.ofSeconds(30));
-        }
+        app.end(shutdown);
         client.stop();
     }
-
-    private final Handler app = new Handler.Abstract() {
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            handled.incrementAndGet();
-            if (Request.getPathInContext(request).equals("/slow")) {
-                handlerThread.set(Thread.currentThread().getName());
-                handlerScope.set(Scope.current().path());
-                slowEntered.countDown();
-                release.await();
-            }
-            response.write(true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
-            return true;
-        }
-    };
 
     /** A response as the h2 client saw it: status and body, or the reset / failure that ended the stream. */
     private record H2Reply(int status, String body, String failure) {}
@@ -129,8 +99,7 @@ class JettyHttp2Test {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void anInFlightStreamCompletes_andANewStreamOnTheConnectionIsRefused_afterGoAway() throws Exception {
-        shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
-                .platformBudget(Duration.ofMinutes(30)).gracePeriod(Duration.ofMinutes(10)).start();
+        shutdown = SlowApp.shutdown().gracePeriod(Duration.ofMinutes(10)).start();
         QuiesceJetty jetty = QuiesceJetty.builder(shutdown).bind("127.0.0.1", 0).handler(app).start();
         shutdown.markReady();
         int port = jetty.port();
@@ -146,7 +115,7 @@ class JettyHttp2Test {
                 "precondition: h2c is served");
 
         CompletableFuture<H2Reply> inFlight = get(session, port, "/slow");
-        slowEntered.await();
+        app.slowEntered.await();
         shutdown.initiate("test: h2 through the drain");
         GoAwayFrame frame = goAway.get(); // sent at the drain's start, while the stream is still in flight
         assertEquals(0, frame.getError(), "a graceful GOAWAY carries NO_ERROR: " + frame);
@@ -157,7 +126,7 @@ class JettyHttp2Test {
                 "after GOAWAY a new stream on the connection must be refused");
         assertTrue(e.getCause() != null, "refused with a cause: " + e);
 
-        release.countDown();
+        app.release.countDown();
         assertEquals(new H2Reply(200, "ok", null), inFlight.get(10, TimeUnit.SECONDS),
                 "the stream in flight at GOAWAY must complete");
         ShutdownReport report = shutdown.awaitTermination();
@@ -166,9 +135,9 @@ class JettyHttp2Test {
                 .orElseThrow();
         assertEquals(new IngressDescription("jetty", "HTTP/1.1+h2c", "127.0.0.1:" + port, 2, 2, 1, 0, 0), d,
                 "the refused stream is no request");
-        assertEquals(2, handled.get(), "the refused stream never reached the handler");
-        assertTrue(handlerThread.get().matches(".*/http/req-\\d+"), "a request's thread is named"
-                + " <scope path>/req-N: " + handlerThread.get());
-        assertTrue(handlerScope.get().endsWith("/http"), "a request runs in the scope .../http: " + handlerScope.get());
+        assertEquals(2, app.handled.get(), "the refused stream never reached the handler");
+        assertTrue(app.slowThread.get().matches(".*/http/req-\\d+"), "a request's thread is named"
+                + " <scope path>/req-N: " + app.slowThread.get());
+        assertTrue(app.slowScope.get().endsWith("/http"), "a request runs in the scope .../http: " + app.slowScope.get());
     }
 }

@@ -12,21 +12,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.Graceful;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,34 +33,15 @@ import org.junit.jupiter.api.Timeout;
  * open, nor fail the drain.
  */
 class QuiesceJettyAttachTest {
-    private final CountDownLatch slowEntered = new CountDownLatch(1);
-    private final CountDownLatch release = new CountDownLatch(1);
+    private final SlowApp app = new SlowApp();
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
     private Shutdown shutdown;
 
     @AfterEach
     void end() throws Exception {
-        release.countDown();
-        if (shutdown != null) {
-            shutdown.initiate("test ended");
-            shutdown.escalate();
-            shutdown.awaitTermination(Duration.ofSeconds(30));
-        }
-
+        app.end(shutdown);
         clients.shutdownNow();
     }
-
-    private final Handler app = new Handler.Abstract() {
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if (Request.getPathInContext(request).equals("/slow")) {
-                slowEntered.countDown();
-                release.await();
-            }
-            response.write(true, ByteBuffer.wrap("ok".getBytes(StandardCharsets.UTF_8)), callback);
-            return true;
-        }
-    };
 
     /** A plain Jetty server, as an application builds it: no GracefulHandler. */
     private Server plainServer() {
@@ -79,9 +54,13 @@ class QuiesceJettyAttachTest {
         return server;
     }
 
-    private Shutdown.Builder shutdownBuilder() {
-        return Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
-                .platformBudget(Duration.ofMinutes(30)).cancelGrace(Duration.ofSeconds(2));
+    /** Starts a shutdown configured by {@code config}, attaches a plain server to it, and marks it ready. */
+    private QuiesceJetty attachPlain(java.util.function.UnaryOperator<Shutdown.Builder> config, Server server)
+            throws Exception {
+        shutdown = config.apply(SlowApp.shutdown()).start();
+        QuiesceJetty jetty = QuiesceJetty.attach(shutdown, server);
+        shutdown.markReady();
+        return jetty;
     }
 
     /** One HTTP/1.1 exchange on a new connection: the whole response as text (to the server's close). */
@@ -98,15 +77,13 @@ class QuiesceJettyAttachTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void anAttachedServerWithoutGracefulHandler_drainsItsRequestInFlight() throws Exception {
-        shutdown = shutdownBuilder().gracePeriod(Duration.ofMinutes(10)).start();
-        QuiesceJetty jetty = QuiesceJetty.attach(shutdown, plainServer());
-        shutdown.markReady();
+        QuiesceJetty jetty = attachPlain(b -> b.gracePeriod(Duration.ofMinutes(10)), plainServer());
         int port = jetty.port();
         Future<String> inFlight = clients.submit(() -> call(port, "GET", "/slow"));
-        slowEntered.await();
+        app.slowEntered.await();
         shutdown.initiate("test: attached server");
         awaitTrue(() -> jetty.ingress().describe().accepted() == 1 && refused(port));
-        release.countDown();
+        app.release.countDown();
         String reply = inFlight.get();
         assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
         assertTrue(reply.toLowerCase().contains("connection: close"), "a response sent while draining says"
@@ -121,9 +98,7 @@ class QuiesceJettyAttachTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void healthEndpoints_answerAsTheJdkAdapter() throws Exception {
-        shutdown = shutdownBuilder().preDrainDelay(Duration.ofMinutes(10)).start();
-        QuiesceJetty jetty = QuiesceJetty.attach(shutdown, plainServer());
-        shutdown.markReady();
+        QuiesceJetty jetty = attachPlain(b -> b.preDrainDelay(Duration.ofMinutes(10)), plainServer());
         int port = jetty.port();
         String ready = call(port, "GET", "/health/ready");
         assertTrue(ready.startsWith("HTTP/1.1 200"), ready);
@@ -163,11 +138,9 @@ class QuiesceJettyAttachTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aFailingJettyStop_doesNotSkipTheCleanup_andTheDrainStaysClean() throws Exception {
-        shutdown = shutdownBuilder().gracePeriod(Duration.ofMinutes(10)).start();
         Server server = plainServer();
         server.addBean(new FailingGraceful());
-        QuiesceJetty jetty = QuiesceJetty.attach(shutdown, server);
-        shutdown.markReady();
+        QuiesceJetty jetty = attachPlain(b -> b.gracePeriod(Duration.ofMinutes(10)), server);
         int port = jetty.port();
         Socket idle = new Socket("127.0.0.1", port);
         idle.getOutputStream().write("GET /quick HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
