@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.Callback;
  * The handler Quiesce puts first in a Jetty server's tree: it serves the health endpoints itself (they follow the
  * shutdown's readiness and are not work), counts every other request from the moment it reaches the
  * application's handler, and hands it to the shutdown's scope tree ({@link RequestScope}), where the application's
- * handler runs in a virtual thread {@code /<shutdown>/.../http/req-N} that a Quiesce cancel interrupts. It never
+ * handler runs in a virtual thread {@code /<shutdown>/http/req-N} that a Quiesce cancel interrupts. It never
  * blocks, so Jetty may call it on any thread.
  *
  * <p>Thread-safe.

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #builder(Shutdown)}), or one the application built ({@link #attach(Shutdown, Server)}). Either way Quiesce
  * puts its own handler first in the server's tree, so a server whose author forgot {@code GracefulHandler} still
  * drains; counts every request that reaches the application's handler; runs each in a virtual thread of the
- * shutdown's scope tree ({@code /<shutdown>/.../http/req-N}), so a Quiesce cancel interrupts it; serves
+ * shutdown's scope tree ({@code /<shutdown>/http/req-N}), so a Quiesce cancel interrupts it; serves
  * {@code /health/live} and {@code /health/ready} with the same JSON and {@code Retry-After} as the JDK adapter
  * ({@code dev.quiesce.http.DrainingHttpServer}); and registers its {@link #ingress()} with the shutdown.
  *

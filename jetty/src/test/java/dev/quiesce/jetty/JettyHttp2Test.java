@@ -136,8 +136,8 @@ class JettyHttp2Test {
         assertEquals(new IngressDescription("jetty", "HTTP/1.1+h2c", "127.0.0.1:" + port, 2, 2, 1, 0, 0), d,
                 "the refused stream is no request");
         assertEquals(2, app.handled.get(), "the refused stream never reached the handler");
-        assertTrue(app.slowThread.get().matches(".*/http/req-\\d+"), "a request's thread is named"
+        assertTrue(app.slowThread.get().matches("/shutdown/http/req-\\d+"), "a request's thread is named"
                 + " <scope path>/req-N: " + app.slowThread.get());
-        assertTrue(app.slowScope.get().endsWith("/http"), "a request runs in the scope .../http: " + app.slowScope.get());
+        assertEquals("/shutdown/http", app.slowScope.get(), "a request runs in the scope /shutdown/http");
     }
 }
