@@ -9,7 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -23,6 +27,8 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.Graceful;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +53,9 @@ import org.slf4j.LoggerFactory;
  *   <li>STOP_ACCEPTING: every network connector's listening channel is closed, so new connections are refused at
  *       once; Jetty's stop timeout is set from the remaining budget. From here on HTTP/1.1 responses carry
  *       {@code Connection: close} and HTTP/2 sessions get a graceful GOAWAY (their streams in flight complete, new
- *       ones are refused), then a final one. The requests' scope is asked to stop ({@code Scope.stopRequested()}
+ *       ones are refused), then a final one; the application's Graceful components shut down (WebSockets are
+ *       closed with 1001), except a {@code GracefulHandler}, which would refuse requests still served. The
+ *       requests' scope is asked to stop ({@code Scope.stopRequested()}
  *       turns true in a handler), so a streaming handler (SSE) ends its stream and its request completes.
  *   <li>DRAIN: the requests are counted down; a connection accepted just before the close gets a short grace to
  *       send its request; then every connection is closed (idle keep-alive ones included: they are not work, and
@@ -77,6 +85,8 @@ public final class QuiesceJetty {
     private volatile long listenerClosedNanos;
     /** Made at start, not in the stop phase. */
     private final Runnable stopJetty = this::stopJetty;
+    /** What goAway() started: the application's Graceful components shutting down. */
+    private volatile CompletableFuture<Void> goodbyes = CompletableFuture.completedFuture(null);
     /** The first network connector's port once started: Jetty forgets it when the listener closes. */
     private volatile int port = -1;
 
@@ -249,6 +259,15 @@ public final class QuiesceJetty {
      */
     private void goAway() {
         scope.requestStop(); // streaming handlers (SSE) poll Scope.stopRequested() and end their streams
+        // the application's Graceful components (WebSocket session trackers close their sessions with 1001), but
+        // not a GracefulHandler: it would answer 503 to requests on connections still open, which are served
+        List<CompletableFuture<Void>> goodbyes = new ArrayList<>();
+        for (Graceful g : server.getContainedBeans(Graceful.class)) {
+            if (!(g instanceof Connector) && !(g instanceof GracefulHandler)) {
+                goodbyes.add(g.shutdown());
+            }
+        }
+        this.goodbyes = CompletableFuture.allOf(goodbyes.toArray(new CompletableFuture<?>[0]));
         for (Connector c : server.getConnectors()) {
             c.shutdown();
             for (EndPoint ep : c.getConnectedEndPoints()) {
@@ -291,6 +310,15 @@ public final class QuiesceJetty {
             return;
         }
         listenerClosed.countDown();
+        if (graceful) { // let the goodbyes (WebSocket close handshakes) finish, within the grace
+            try {
+                goodbyes.get(Math.max(1, server.getStopTimeout()), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("the server's Graceful components did not all shut down", e);
+            }
+        }
         closeConnections();
         if (!graceful) {
             server.setStopTimeout(0);
