@@ -232,14 +232,54 @@ public final class QuiesceJetty {
         // stopServer() comes once it is zero, so the timeout only bounds what the count cannot see (a Graceful bean
         // of the application's)
         server.setStopTimeout(Math.max(1, shutdown.untilCancel().orElse(shutdown.remaining()).toMillis()));
+        List<InetSocketAddress> listening = new ArrayList<>();
         for (NetworkConnector c : networkConnectors()) {
+            if (c.getLocalPort() > 0) {
+                String host = c.getHost();
+                listening.add(new InetSocketAddress(host == null || host.equals("0.0.0.0") || host.equals("::")
+                        ? InetAddress.getLoopbackAddress() : new InetSocketAddress(host, 0).getAddress(), c.getLocalPort()));
+            }
             c.close();
         }
+        awaitRefused(listening);
         listenerClosedNanos = System.nanoTime() | 1; // never 0
         listenerClosed.countDown();
         LOG.info("Jetty server stopped accepting on {}", describeAddress());
         ingress.goAway();
         scope.wake();
+    }
+
+    /**
+     * Returns once each address refuses a new connection: Jetty's {@code close()} of a connector may leave the
+     * channel taking connections for a moment (its acceptor closes it), and a connection taken then would be closed
+     * unanswered. Bounded (2 s): a connection attempt that still succeeds after it is logged, not waited for.
+     */
+    private static void awaitRefused(List<InetSocketAddress> addresses) {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (InetSocketAddress a : addresses) {
+            int attempt = 0;
+            while (connects(a)) {
+                if (System.nanoTime() - giveUp >= 0) {
+                    LOG.warn("{} still accepts connections after its connector was closed", a);
+                    break;
+                }
+                try {
+                    Thread.sleep(Math.min(50, 1L << Math.min(attempt++, 6)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the budget share is over: report what is known
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean connects(InetSocketAddress a) {
+        try (var probe = new java.net.Socket(java.net.Proxy.NO_PROXY)) {
+            probe.connect(a, 100);
+            return true;
+        } catch (IOException refusedOrUnreachable) {
+            return false;
+        }
     }
 
     boolean listenerClosed() {
