@@ -6,7 +6,6 @@ import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.internal.ScopeImpl;
 import dev.quiesce.shutdown.InFlightTracker;
-import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * in the scope {@code /<shutdown>/http} (thread {@code /shutdown/http/req-42}); each request that reaches
  * a handler is counted by the shutdown's {@linkplain Shutdown#inFlight() in-flight tracker} (health probes
  * and connections that close without a request are not requests); health endpoints follow the shutdown's
- * readiness; once draining, every response carries {@code Connection: close}, so keep-alive clients
+ * readiness; once its listener has closed, every response carries {@code Connection: close}, so keep-alive clients
  * move to another replica instead of sending more requests into a closing server.
  *
  * {@snippet class=dev.quiesce.snippets.HttpSnippets region=draining-http-server}
@@ -31,13 +31,18 @@ import org.slf4j.LoggerFactory;
  * <h2>In the shutdown sequence</h2>
  * <ul>
  *   <li>READINESS: {@code /health/ready} answers 503 with a JSON body (phase, in-flight count,
- *       remaining budget) and {@code Retry-After}; {@code /health/live} stays 200; responses carry
- *       {@code Connection: close}.
+ *       remaining budget), {@code Retry-After} and {@code Connection: close}; {@code /health/live} stays 200.
+ *       Other responses stay keep-alive during the pre-drain delay: closing every connection then would make
+ *       each client that ignores readiness reconnect on every request, and the connections queued in the
+ *       kernel when the listener closes are reset.
  *   <li>STOP_ACCEPTING: the listening socket is closed, so new connections are refused at once;
- *       exchanges in flight, and requests arriving on connections already open, are still served.
+ *       exchanges in flight, and requests arriving on connections already open, are still served. From
+ *       here on every response carries {@code Connection: close}.
  *   <li>DRAIN: the exchanges are counted down (from the moment the JDK hands a connection over, so a
- *       request being read is not cut off); when none is left the server is stopped at once
- *       ({@code stop(0)}), not after the JDK's own stop delay.
+ *       request being read is not cut off); a connection that has not delivered a complete request head
+ *       within {@link Builder#requestHeadTimeout} is closed (it holds no request); a connection accepted just
+ *       before the close gets {@link Builder#closeGrace} to send its request; when none is left the server is
+ *       stopped at once ({@code stop(0)}), not after the JDK's own stop delay, and idle connections are closed.
  *   <li>CANCEL: a handler still running at the end of the grace period is interrupted (its scope is
  *       cancelled with the shutdown's reason); if it has not responded, the client gets a 503.
  * </ul>
@@ -66,12 +71,23 @@ public final class DrainingHttpServer {
     private final InFlightTracker exchanges = new InFlightTracker();
     /** The requests that reached a handler on this server (health probes excepted). */
     private final InFlightTracker requests = new InFlightTracker();
+    private final LongAdder cancelled = new LongAdder();
     private final CountDownLatch scopeOpened = new CountDownLatch(1);
+    private final long requestHeadTimeoutNanos;
+    private final long closeGraceNanos;
+    private volatile ExchangeExecutor executor;
     private volatile ScopeImpl<Object, Void> scope;
+    /** System.nanoTime() when the listener closed, and when goAway was called; 0 until then. */
+    private volatile long listenerClosedNanos;
+    private volatile long goAwayNanos;
+    private volatile long completedAtClose;
 
-    private DrainingHttpServer(Shutdown shutdown, HttpServer server) {
+    private DrainingHttpServer(Shutdown shutdown, HttpServer server, Duration requestHeadTimeout,
+            Duration closeGrace) {
         this.shutdown = shutdown;
         this.listener = new HttpListener(server);
+        this.requestHeadTimeoutNanos = requestHeadTimeout.toNanos();
+        this.closeGraceNanos = closeGrace.toNanos();
     }
 
     /** A builder for a server that drains with {@code shutdown}. */
@@ -116,9 +132,29 @@ public final class DrainingHttpServer {
         return exchanges.entered();
     }
 
-    /** STOP_ACCEPTING: closes the listening socket; returns once a new connection is refused. */
+    /**
+     * STOP_ACCEPTING: closes the listening socket; returns once a new connection is refused. Then tells the
+     * persistent connections to leave ({@link #goAway()}): until now, during the pre-drain delay, they were kept
+     * alive, so that clients that ignore readiness did not reconnect on every request and fill the accept
+     * queue that the close resets.
+     */
     void stopAccepting() throws InterruptedException {
+        completedAtClose = requests.completed();
         listener.stopAccepting(shutdown.remaining());
+        listenerClosedNanos = System.nanoTime();
+        goAway();
+    }
+
+    /**
+     * Tells persistent connections to leave: from now on every response carries {@code Connection: close}, and
+     * a connection that has not delivered a complete request head within the request-head timeout is closed.
+     * Idle keep-alive connections are closed when the drain ends (the JDK's server gives no handle on them);
+     * they are not work, so they do not hold it. Idempotent.
+     */
+    void goAway() {
+        if (goAwayNanos == 0) {
+            goAwayNanos = System.nanoTime() | 1; // never 0
+        }
     }
 
     /** Closes every connection now, whatever it is doing: the end of the grace period. */
@@ -126,9 +162,30 @@ public final class DrainingHttpServer {
         listener.stopNow();
     }
 
-    /** Whether responses now carry {@code Connection: close}. */
+    /** Whether responses now carry {@code Connection: close}: since {@link #goAway()}. */
     boolean draining() {
-        return shutdown.isShuttingDown() || shutdown.readiness().get().compareTo(Readiness.State.DRAINING) >= 0;
+        return goAwayNanos != 0;
+    }
+
+    /** Counts a request cancelled before its response started (answered 503). */
+    void requestCancelled() {
+        cancelled.increment();
+    }
+
+    /** Requests cancelled before their response started; a request whose response was sent is never counted. */
+    long cancelled() {
+        return cancelled.sum();
+    }
+
+    /** Requests completed since the listener closed, cancelled ones excepted. */
+    long drained() {
+        return listenerClosedNanos == 0 ? 0 : Math.max(0, requests.completed() - completedAtClose - cancelled());
+    }
+
+    /** Connections closed, once draining, because they had not sent a complete request head in time. */
+    long slowHeadsClosed() {
+        ExchangeExecutor e = executor;
+        return e == null ? 0 : e.slowHeadsClosed();
     }
 
     /** The scope the exchanges run in; null until the service has opened it. */
@@ -144,7 +201,9 @@ public final class DrainingHttpServer {
      * thread, and has no stop-accepting listener in the shutdown.
      */
     private DrainingHttpServer start(HttpServer server) {
-        server.setExecutor(new ExchangeExecutor(this, exchanges, requests, shutdown.inFlight()));
+        executor = new ExchangeExecutor(this, exchanges, requests, shutdown.inFlight());
+        executor.closeSlowHeads(System.nanoTime(), requestHeadTimeoutNanos); // links it now, not after the trigger
+        server.setExecutor(executor);
         // A shutdown that starts while this server starts (a SIGTERM during start-up) wins: the service may
         // never run (a fork into a shutdown that has begun does not run), or the stop-accepting phase may be
         // past; then the builder undoes the start (abandonStart) and the server is closed, not left listening.
@@ -190,8 +249,7 @@ public final class DrainingHttpServer {
             scopeOpened.countDown();
             try {
                 listener.awaitClosed(); // stop accepting: the DRAIN phase starts right after
-                // exchanges in flight, and requests on connections already open, are still served
-                exchanges.awaitIdle(Duration.ofDays(1)); // interrupted by the CANCEL phase
+                drainExchanges(); // interrupted by the CANCEL phase
             } catch (InterruptedException e) {
                 // CANCEL: the exchanges were interrupted too and are answering 503; let them write it
                 // (briefly, ignoring further interrupts) before every connection is closed
@@ -201,6 +259,34 @@ public final class DrainingHttpServer {
                 listener.stopNow();
             }
             s.join();
+        }
+    }
+
+    /**
+     * Waits until no exchange is left, and at least the close grace after the listener closed: a connection the
+     * kernel accepted just before the close may not have sent its request yet (the JDK's server hands it over only
+     * once readable), and it gets that long to do so. Exchanges in flight, and requests on connections already
+     * open, are still served; once draining, an exchange still reading its request head after the request-head
+     * timeout is closed, so a slow client does not hold the drain.
+     */
+    private void drainExchanges() throws InterruptedException {
+        long closed = listenerClosedNanos == 0 ? System.nanoTime() : listenerClosedNanos;
+        long graceEnd = closed + closeGraceNanos;
+        for (;;) {
+            long since = goAwayNanos;
+            long next = since == 0 ? Long.MAX_VALUE : executor.closeSlowHeads(since, requestHeadTimeoutNanos);
+            long now = System.nanoTime();
+            boolean idle = exchanges.inFlight() == 0;
+            if (idle && now - graceEnd >= 0) {
+                return;
+            }
+            long until = idle ? Math.min(next, graceEnd) : next;
+            long wait = Math.max(1_000_000, Math.min(until - now, 1_000_000_000L)); // re-checks at least once a second
+            if (idle) {
+                Thread.sleep(Duration.ofNanos(wait));
+            } else {
+                exchanges.awaitIdle(Duration.ofNanos(wait));
+            }
         }
     }
 
@@ -229,6 +315,8 @@ public final class DrainingHttpServer {
         private int backlog = 1024;
         private long maxRequestBody = 1 << 20;
         private Duration retryAfter = Duration.ofSeconds(1);
+        private Duration requestHeadTimeout = Duration.ofSeconds(1);
+        private Duration closeGrace = Duration.ofMillis(250);
         private String livePath = "/health/live";
         private String readyPath = "/health/ready";
         private final Map<String, HttpHandler> routes = new LinkedHashMap<>();
@@ -294,6 +382,43 @@ public final class DrainingHttpServer {
                 throw new IllegalArgumentException("retryAfter must not be negative");
             }
             this.retryAfter = d;
+            return this;
+        }
+
+        /**
+         * Once draining, a connection that has not delivered a complete request head (request line and headers)
+         * within this time is closed (default 1 s). Such a connection holds no request, so it is not work to
+         * drain: without this bound a client sending its headers slowly would hold the drain for the whole grace
+         * period. The time counts from the start of the drain, or from when the connection's first byte
+         * arrived if that is later. Requests whose head has arrived are not affected.
+         *
+         * @throws IllegalArgumentException if {@code d} is zero or negative
+         */
+        public Builder requestHeadTimeout(Duration d) {
+            Objects.requireNonNull(d, "requestHeadTimeout");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("requestHeadTimeout must be positive, was " + d + ": e.g."
+                        + " requestHeadTimeout(Duration.ofSeconds(1))");
+            }
+            this.requestHeadTimeout = d;
+            return this;
+        }
+
+        /**
+         * How long the server stays up after its listener has closed even with nothing in flight (default
+         * 250 ms): a connection the kernel accepted just before the close may not have sent its first request yet
+         * (the JDK's server sees a connection only once it is readable), and it gets this long to do so; its
+         * request is then answered, with {@code Connection: close}. A connection still silent after it is closed.
+         *
+         * @throws IllegalArgumentException if {@code d} is negative, or longer than 10 s
+         */
+        public Builder closeGrace(Duration d) {
+            Objects.requireNonNull(d, "closeGrace");
+            if (d.isNegative() || d.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("closeGrace must be in 0..10 s, was " + d + ": it only needs to"
+                        + " cover a client's connect-to-request time, e.g. closeGrace(Duration.ofMillis(250))");
+            }
+            this.closeGrace = d;
             return this;
         }
 
@@ -365,10 +490,10 @@ public final class DrainingHttpServer {
                         + " balancer) or bind(\"127.0.0.1\", 0) for this machine only on a free port; or address(...)");
             }
             HttpServer server = HttpListener.bind(address, backlog);
-            var s = new DrainingHttpServer(shutdown, server);
+            var s = new DrainingHttpServer(shutdown, server, requestHeadTimeout, closeGrace);
             try {
-                server.createContext(livePath, new HealthHandler(s, shutdown, false, retryAfter));
-                server.createContext(readyPath, new HealthHandler(s, shutdown, true, retryAfter));
+                server.createContext(livePath, new HealthHandler(shutdown, false, retryAfter));
+                server.createContext(readyPath, new HealthHandler(shutdown, true, retryAfter));
                 for (Map.Entry<String, HttpHandler> r : routes.entrySet()) {
                     server.createContext(r.getKey(), new RouteHandler(s, r.getValue(), maxRequestBody));
                 }

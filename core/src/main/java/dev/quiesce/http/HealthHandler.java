@@ -14,13 +14,11 @@ import java.util.Map;
  * remaining budget. A probe is not a request: it is not counted as work to drain.
  */
 final class HealthHandler implements HttpHandler {
-    private final DrainingHttpServer server;
     private final Shutdown shutdown;
     private final boolean readinessProbe;
     private final Duration retryAfter;
 
-    HealthHandler(DrainingHttpServer server, Shutdown shutdown, boolean readinessProbe, Duration retryAfter) {
-        this.server = server;
+    HealthHandler(Shutdown shutdown, boolean readinessProbe, Duration retryAfter) {
         this.shutdown = shutdown;
         this.readinessProbe = readinessProbe;
         this.retryAfter = retryAfter;
@@ -29,10 +27,11 @@ final class HealthHandler implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) {
         try (exchange) {
-            if (server.draining()) {
+            Readiness.State state = shutdown.readiness().get();
+            // a probe is not kept alive once the shutdown has begun (routes are, until the drain: see goAway)
+            if (shutdown.isShuttingDown() || state.compareTo(Readiness.State.DRAINING) >= 0) {
                 exchange.getResponseHeaders().set("Connection", "close");
             }
-            Readiness.State state = shutdown.readiness().get();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", state.name());
             body.put("phase", shutdown.phase().map(Enum::name).orElse("NONE"));

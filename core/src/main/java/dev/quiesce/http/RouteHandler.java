@@ -32,7 +32,12 @@ final class RouteHandler implements HttpHandler {
     public void handle(HttpExchange original) throws IOException {
         // decides Connection: close when the response starts, not when the request arrived: a request
         // already running when the drain begins must also tell its client to reconnect elsewhere
-        ExchangeExecutor.requestStarted();
+        if (!ExchangeExecutor.requestStarted()) {
+            // closed for a slow request head just as the head arrived: not a request; with no response sent,
+            // closing the exchange closes its connection
+            original.close();
+            return;
+        }
         DrainingExchange exchange = new DrainingExchange(original, server);
         try (exchange) {
             if (SubtaskImpl.current() == null) { // not in the http scope: the server is stopping
@@ -53,14 +58,17 @@ final class RouteHandler implements HttpHandler {
                 exchange.getResponseHeaders().set("Connection", "close");
                 Responses.sendJson(exchange, 413, Map.of("error", e.getMessage()), false);
             } catch (IOException | RuntimeException e) {
-                failed(exchange, e);
+                failed(server, exchange, e);
             }
         }
     }
 
-    private static void failed(DrainingExchange exchange, Exception e) {
+    private static void failed(DrainingHttpServer server, DrainingExchange exchange, Exception e) {
         Scope<?, ?> current = Scope.current();
         if (current.isCancelled()) {
+            if (exchange.getResponseCode() == -1) {
+                server.requestCancelled(); // a response already sent is not a cancelled request
+            }
             CancelReason why = current.cancelReason().orElseThrow();
             LOG.info("request {} {} cancelled: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
                     why.describe());
