@@ -131,6 +131,14 @@ final class ExchangeExecutor implements Executor {
         return next;
     }
 
+    /** Called on the exchange's thread of the server's own hold request: it is not a connection a client made. */
+    static void notAConnection() {
+        Served served = SERVED.get();
+        if (served != null) {
+            served.exchange.forget();
+        }
+    }
+
     /** Connections closed because they had not sent a complete request head in time, once draining. */
     long slowHeadsClosed() {
         return slowHeadsClosed.sum();

@@ -1,5 +1,7 @@
 package dev.quiesce.http;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,6 +30,11 @@ final class HttpListener {
     private volatile InetSocketAddress probe;
     /** Made at start, not in the stop phase: a lambda's first evaluation links a call site (ms on a cold JVM). */
     private final Runnable stopWithDelay;
+    /** See {@link #hold()}: a path no client can guess. */
+    private final String holdPath = "/.quiesce-hold-" + java.util.UUID.randomUUID();
+    private final java.util.concurrent.atomic.AtomicReference<HttpExchange> held =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile java.net.Socket holdSocket;
 
     HttpListener(HttpServer server) {
         this.server = server;
@@ -35,6 +42,72 @@ final class HttpListener {
             beforeJdkStop.run();
             server.stop(stopDelaySeconds);
         };
+        server.createContext(holdPath, new Hold());
+    }
+
+    /** Receives the {@link #hold()} request: keeps its exchange open, unanswered. */
+    private final class Hold implements HttpHandler {
+        @Override
+        public void handle(HttpExchange exchange) {
+            ExchangeExecutor.notAConnection(); // the server's own: not counted as a connection seen
+            held.set(exchange); // returns without answering: the JDK's server counts the exchange as open
+        }
+    }
+
+    /**
+     * Opens one exchange on the server and leaves it unanswered, so that the JDK's {@code stop(delay)} does not
+     * end on its own. That stop closes the listener, then ends, closing every connection, the first moment no
+     * exchange is open and no request is being read: under keep-alive load that moment comes between two
+     * requests on a connection, and the request already on its way gets an empty reply. With this exchange
+     * open, the JDK's stop ends only when {@link #stopNow()} says so, that is when Quiesce's count does.
+     *
+     * @return whether the exchange is open (false: the server did not receive it within a second)
+     */
+    private boolean hold() throws InterruptedException {
+        held.set(null);
+        var socket = new java.net.Socket(java.net.Proxy.NO_PROXY);
+        try {
+            socket.connect(probe, 1000);
+            socket.getOutputStream().write(("GET " + holdPath + " HTTP/1.1\r\nHost: quiesce\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+        } catch (IOException e) {
+            closeQuietly(socket);
+            return false;
+        }
+        holdSocket = socket;
+        long pause = 10_000; // ns
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (held.get() == null && System.nanoTime() - deadline < 0) {
+            pause = backOff(pause, 1_000_000);
+        }
+        return held.get() != null;
+    }
+
+    /** Answers and closes the held exchange, if any (at start, after the rehearsal of {@link #hold()}). */
+    private void release() {
+        HttpExchange e = held.getAndSet(null);
+        if (e != null) {
+            try {
+                e.sendResponseHeaders(204, -1);
+            } catch (IOException gone) {
+                // the connection is closed: the exchange is over too
+            }
+            e.close();
+        }
+        java.net.Socket socket = holdSocket;
+        holdSocket = null;
+        if (socket != null) {
+            closeQuietly(socket);
+        }
+    }
+
+    private static void closeQuietly(java.net.Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
     }
 
     /** For tests: runs {@code r} on the stopping thread before it calls the JDK's {@code stop} (a slow stop). */
@@ -59,6 +132,20 @@ final class HttpListener {
         if (!acceptsConnections(probe)) {
             LOG.warn("HTTP server on {} did not accept a connection from {} right after it started", server.getAddress(),
                     probe);
+        }
+        // and the hold stopAccepting() opens, rehearsed (links its code now, not after SIGTERM)
+        boolean interrupted = false;
+        try {
+            if (!hold()) {
+                LOG.warn("HTTP server on {} did not receive its own request right after it started", server.getAddress());
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            release();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -87,6 +174,10 @@ final class HttpListener {
         // its exchanges up to the delay, and sometimes for all of it. It runs on its own thread; Quiesce's
         // tracker decides when the drain is over and stopNow() then ends it.
         stopDelaySeconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, remaining.toSeconds()));
+        if (!hold()) {
+            LOG.warn("HTTP server on {} did not receive its own request before stopping: its connections may be"
+                    + " closed as soon as none is busy", server.getAddress());
+        }
         Thread stopper = Thread.ofPlatform().name("quiesce-http-stop").daemon(true).start(stopWithDelay);
         // Return only once a new connection is refused: that is what this phase promises. No connection is
         // tried before stop() has closed the channel (the stopper then waits in stop(), parked with a timeout,
@@ -128,7 +219,11 @@ final class HttpListener {
     void stopNow() {
         closed.countDown();
         if (stoppedNow.compareAndSet(false, true)) {
-            server.stop(0);
+            server.stop(0); // closes every connection, the held exchange's too
+            java.net.Socket socket = holdSocket;
+            if (socket != null) {
+                closeQuietly(socket);
+            }
         }
     }
 

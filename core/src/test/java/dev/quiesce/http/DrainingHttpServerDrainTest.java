@@ -108,6 +108,136 @@ class DrainingHttpServerDrainTest {
         }
     }
 
+    private static final int LOAD_CLIENTS = 64;
+
+    /**
+     * Regression (issue 12): with load running straight through the shutdown, requests were lost around the
+     * listener's close. Clients here keep their connection alive and reconnect when the server says
+     * {@code Connection: close}, and none of them looks at readiness. Every request sent on an accepted
+     * connection must be answered: the only other outcome allowed is a refused connect, once the listener is
+     * closed. Before the fix every response of the pre-drain carried {@code Connection: close}, every client
+     * reconnected on every request, and the connections queued in the kernel at the close were reset.
+     */
+    @Test
+    void continuousKeepAliveLoad_throughTheShutdown_losesNothing_onlyAnsweredRequestsOrRefusedConnects()
+            throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .preDrainDelay(Duration.ofMillis(300)).gracePeriod(Duration.ofSeconds(15)).start();
+        DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
+                .route("/ok", ex -> {
+                    byte[] b = "ok".getBytes(StandardCharsets.US_ASCII);
+                    ex.sendResponseHeaders(200, b.length);
+                    ex.getResponseBody().write(b);
+                })
+                .start();
+        shutdown.markReady();
+        var warm = new CountDownLatch(LOAD_CLIENTS); // each client has been answered at least once
+        var stats = new LoadStats();
+        List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < LOAD_CLIENTS; i++) {
+            clients.add(Thread.ofPlatform().name("load-" + i).start(() -> keepAliveClient(server.port(), warm, stats)));
+        }
+        warm.await();
+        shutdown.initiate("rolling update");
+        ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(40)).orElseThrow();
+        for (Thread t : clients) {
+            t.join();
+        }
+        assertThat(stats.losses).as("requests lost on an accepted connection: " + stats.lossKinds).isEmpty();
+        assertThat(stats.refused.get()).as("clients that ended with a refused connect").isEqualTo(LOAD_CLIENTS);
+        assertThat(server.requests().completed()).as("requests the server completed").isEqualTo(stats.ok.get());
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
+    /** What the load clients saw. */
+    static final class LoadStats {
+        final java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.Queue<String> losses = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.Map<String, Integer> lossKinds = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void lost(String kind) {
+            losses.add(kind);
+            lossKinds.merge(kind, 1, Integer::sum);
+        }
+    }
+
+    /**
+     * Sends requests back to back on one kept-alive connection, reconnecting when a response says
+     * {@code Connection: close}, until a connect is refused. A request on an accepted connection that gets no
+     * complete response (an empty reply, a reset, a truncated response) is a loss.
+     */
+    static void keepAliveClient(int port, CountDownLatch warm, LoadStats stats) {
+        boolean counted = false;
+        byte[] request = "GET /ok HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (;;) {
+            Socket s = new Socket();
+            try {
+                s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+            } catch (IOException refused) {
+                stats.refused.incrementAndGet();
+                closeQuietly(s);
+                return;
+            }
+            try (s) {
+                s.setSoTimeout(10_000);
+                var in = new java.io.BufferedInputStream(s.getInputStream());
+                boolean keepAlive = true;
+                while (keepAlive) {
+                    s.getOutputStream().write(request);
+                    s.getOutputStream().flush();
+                    String head = readHead(in);
+                    if (head.isEmpty()) {
+                        stats.lost("empty reply");
+                        return;
+                    }
+                    if (!head.startsWith("HTTP/1.1 200") || !readBody(in, head)) {
+                        stats.lost("bad response: " + head.lines().findFirst().orElse(""));
+                        return;
+                    }
+                    stats.ok.incrementAndGet();
+                    if (!counted) {
+                        counted = true;
+                        warm.countDown();
+                    }
+                    keepAlive = !head.toLowerCase(java.util.Locale.ROOT).contains("connection: close");
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                stats.lost("no answer in 10 s");
+                return;
+            } catch (IOException e) {
+                stats.lost(e.getClass().getSimpleName() + ": " + e.getMessage()); // a reset, a broken pipe
+                return;
+            }
+        }
+    }
+
+    /** The response head up to its blank line, or "" if the stream ended first. */
+    private static String readHead(InputStream in) throws IOException {
+        var sb = new StringBuilder();
+        for (int c; (c = in.read()) != -1; ) {
+            sb.append((char) c);
+            if (sb.length() >= 4 && sb.lastIndexOf("\r\n\r\n") == sb.length() - 4) {
+                return sb.toString();
+            }
+        }
+        return "";
+    }
+
+    private static boolean readBody(InputStream in, String head) throws IOException {
+        var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        return in.readNBytes(length).length == length;
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing to release
+        }
+    }
+
     @Test
     void requestHeadTimeoutAndCloseGrace_refuseBadValues_withWhatToDo() throws Exception {
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
