@@ -43,6 +43,21 @@ final class DrainingExchange extends HttpExchange {
         clientFailed = true;
     }
 
+    /** An I/O step on the client's connection: its failure is the client's. */
+    interface ClientCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code c}; if it fails, the failure is marked as the client's and rethrown. */
+    <T> T onClient(ClientCall<T> c) throws IOException {
+        try {
+            return c.call();
+        } catch (IOException e) {
+            clientFailed = true;
+            throw e;
+        }
+    }
+
     @Override
     public void sendResponseHeaders(int rCode, long responseLength) throws IOException {
         if (server.draining()) {
@@ -61,64 +76,23 @@ final class DrainingExchange extends HttpExchange {
         }
     }
 
-    @Override
-    public com.sun.net.httpserver.Headers getRequestHeaders() {
-        return delegate.getRequestHeaders();
-    }
-
-    @Override
-    public com.sun.net.httpserver.Headers getResponseHeaders() {
-        return delegate.getResponseHeaders();
-    }
-
-    @Override
-    public java.net.URI getRequestURI() {
-        return delegate.getRequestURI();
-    }
-
-    @Override
-    public String getRequestMethod() {
-        return delegate.getRequestMethod();
-    }
-
-    @Override
-    public com.sun.net.httpserver.HttpContext getHttpContext() {
-        return delegate.getHttpContext();
-    }
+    // what the handler reads is the JDK's exchange's, apart from the two streams
+    @Override public com.sun.net.httpserver.Headers getRequestHeaders() { return delegate.getRequestHeaders(); }
+    @Override public com.sun.net.httpserver.Headers getResponseHeaders() { return delegate.getResponseHeaders(); }
+    @Override public java.net.URI getRequestURI() { return delegate.getRequestURI(); }
+    @Override public String getRequestMethod() { return delegate.getRequestMethod(); }
+    @Override public com.sun.net.httpserver.HttpContext getHttpContext() { return delegate.getHttpContext(); }
+    @Override public InputStream getRequestBody() { return requestBody; }
+    @Override public OutputStream getResponseBody() { return responseBody; }
+    @Override public InetSocketAddress getRemoteAddress() { return delegate.getRemoteAddress(); }
+    @Override public int getResponseCode() { return delegate.getResponseCode(); }
+    @Override public InetSocketAddress getLocalAddress() { return delegate.getLocalAddress(); }
+    @Override public String getProtocol() { return delegate.getProtocol(); }
+    @Override public com.sun.net.httpserver.HttpPrincipal getPrincipal() { return delegate.getPrincipal(); }
 
     @Override
     public void close() {
         delegate.close();
-    }
-
-    @Override
-    public InputStream getRequestBody() {
-        return requestBody;
-    }
-
-    @Override
-    public OutputStream getResponseBody() {
-        return responseBody;
-    }
-
-    @Override
-    public InetSocketAddress getRemoteAddress() {
-        return delegate.getRemoteAddress();
-    }
-
-    @Override
-    public int getResponseCode() {
-        return delegate.getResponseCode();
-    }
-
-    @Override
-    public InetSocketAddress getLocalAddress() {
-        return delegate.getLocalAddress();
-    }
-
-    @Override
-    public String getProtocol() {
-        return delegate.getProtocol();
     }
 
     @Override
@@ -141,11 +115,6 @@ final class DrainingExchange extends HttpExchange {
         }
     }
 
-    @Override
-    public com.sun.net.httpserver.HttpPrincipal getPrincipal() {
-        return delegate.getPrincipal();
-    }
-
     // ------------------------------------------------------------------ streams
 
     /** A request body whose read failures are the client's (a reset, a truncated chunked body). */
@@ -159,32 +128,20 @@ final class DrainingExchange extends HttpExchange {
 
         @Override
         public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                exchange.markClientFailed();
-                throw e;
-            }
+            return exchange.onClient(super::read);
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                exchange.markClientFailed();
-                throw e;
-            }
+            return exchange.onClient(() -> super.read(b, off, len));
         }
 
         @Override
         public void close() throws IOException {
-            try {
+            exchange.onClient(() -> {
                 super.close();
-            } catch (IOException e) {
-                exchange.markClientFailed();
-                throw e;
-            }
+                return null;
+            });
         }
     }
 
@@ -195,12 +152,14 @@ final class DrainingExchange extends HttpExchange {
      */
     private static final class ClientOutput extends java.io.FilterOutputStream {
         private final DrainingExchange exchange;
-        private long written;
 
         ClientOutput(OutputStream out, DrainingExchange exchange) {
             super(out);
             this.exchange = exchange;
         }
+
+        /** Bytes of the body written so far. */
+        private long written;
 
         private void check(long more) throws IOException {
             if (exchange.getResponseCode() == -1) {
@@ -216,33 +175,27 @@ final class DrainingExchange extends HttpExchange {
         @Override
         public void write(int b) throws IOException {
             check(1);
-            try {
+            exchange.onClient(() -> {
                 out.write(b);
-            } catch (IOException e) {
-                exchange.markClientFailed();
-                throw e;
-            }
+                return null;
+            });
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             check(len);
-            try {
+            exchange.onClient(() -> {
                 out.write(b, off, len);
-            } catch (IOException e) {
-                exchange.markClientFailed();
-                throw e;
-            }
+                return null;
+            });
         }
 
         @Override
         public void flush() throws IOException {
-            try {
+            exchange.onClient(() -> {
                 out.flush();
-            } catch (IOException e) {
-                exchange.markClientFailed();
-                throw e;
-            }
+                return null;
+            });
         }
 
         @Override

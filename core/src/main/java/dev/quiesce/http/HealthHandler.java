@@ -13,16 +13,7 @@ import java.util.Map;
  * shutdown's readiness is not SERVING; the JSON body shows the state, the phase, the in-flight count and the
  * remaining budget. A probe is not a request: it is not counted as work to drain.
  */
-final class HealthHandler implements HttpHandler {
-    private final Shutdown shutdown;
-    private final boolean readinessProbe;
-    private final Duration retryAfter;
-
-    HealthHandler(Shutdown shutdown, boolean readinessProbe, Duration retryAfter) {
-        this.shutdown = shutdown;
-        this.readinessProbe = readinessProbe;
-        this.retryAfter = retryAfter;
-    }
+record HealthHandler(Shutdown shutdown, boolean readinessProbe, Duration retryAfter) implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) {

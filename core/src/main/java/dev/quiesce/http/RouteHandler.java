@@ -15,18 +15,8 @@ import org.slf4j.LoggerFactory;
  * {@code Connection: close} once draining, enforces the body limit, answers 503 when cancelled or too late,
  * and 500 (logged once) when the handler fails.
  */
-final class RouteHandler implements HttpHandler {
+record RouteHandler(DrainingHttpServer server, HttpHandler handler, long maxRequestBody) implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(DrainingHttpServer.class);
-
-    private final DrainingHttpServer server;
-    private final HttpHandler handler;
-    private final long maxRequestBody;
-
-    RouteHandler(DrainingHttpServer server, HttpHandler handler, long maxRequestBody) {
-        this.server = server;
-        this.handler = handler;
-        this.maxRequestBody = maxRequestBody;
-    }
 
     @Override
     public void handle(HttpExchange original) throws IOException {

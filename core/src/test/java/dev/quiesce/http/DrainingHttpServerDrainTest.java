@@ -44,15 +44,7 @@ class DrainingHttpServerDrainTest {
                 .platformBudget(Duration.ofMinutes(20)).gracePeriod(Duration.ofMinutes(10)).start();
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
                 .requestHeadTimeout(Duration.ofMillis(200))
-                .route("/work", ex -> {
-                    handlerRunning.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new java.io.InterruptedIOException();
-                    }
-                    ex.sendResponseHeaders(200, -1);
-                })
+                .route("/work", DrainingHttpServerDrainTest.answersWhenReleased(handlerRunning, release))
                 .start();
         shutdown.markReady();
         awaitTrue(() -> httpExchangesRunning() == 0); // the server's own check of its listener at start
@@ -253,6 +245,19 @@ class DrainingHttpServerDrainTest {
             shutdown.initiate("over");
             shutdown.awaitTermination();
         }
+    }
+
+    /** A handler that counts {@code running} down, then answers 200 once {@code release} is. */
+    static com.sun.net.httpserver.HttpHandler answersWhenReleased(CountDownLatch running, CountDownLatch release) {
+        return ex -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            ex.sendResponseHeaders(200, -1);
+        };
     }
 
     /** Sends {@code request} on a new connection and returns all it reads until the server closes it. */

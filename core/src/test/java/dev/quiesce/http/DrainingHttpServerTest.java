@@ -106,15 +106,7 @@ class DrainingHttpServerTest {
         var release = new CountDownLatch(1);
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
-                .route("/slow", ex -> {
-                    handlerRunning.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new java.io.InterruptedIOException();
-                    }
-                    ex.sendResponseHeaders(200, -1);
-                })
+                .route("/slow", DrainingHttpServerDrainTest.answersWhenReleased(handlerRunning, release))
                 .start();
         shutdown.markReady();
         var response = new java.util.concurrent.atomic.AtomicReference<Response>();
