@@ -61,13 +61,13 @@ final class HttpListener {
      * requests on a connection, and the request already on its way gets an empty reply. With this exchange
      * open, the JDK's stop ends only when {@link #stopNow()} says so, that is when Quiesce's count does.
      *
-     * @return whether the exchange is open (false: the server did not receive it within a second)
+     * @return whether the exchange is open (false: the server did not receive it within half a second)
      */
     private boolean hold() throws InterruptedException {
         held.set(null);
         var socket = new java.net.Socket(java.net.Proxy.NO_PROXY);
         try {
-            socket.connect(probe, 1000);
+            socket.connect(probe, 250);
             socket.getOutputStream().write(("GET " + holdPath + " HTTP/1.1\r\nHost: quiesce\r\n"
                     + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
@@ -77,7 +77,7 @@ final class HttpListener {
         }
         holdSocket = socket;
         long pause = 10_000; // ns
-        long deadline = System.nanoTime() + 1_000_000_000L;
+        long deadline = System.nanoTime() + 500_000_000L; // inside the phase's budget (1 s by default)
         while (held.get() == null && System.nanoTime() - deadline < 0) {
             pause = backOff(pause, 1_000_000);
         }
