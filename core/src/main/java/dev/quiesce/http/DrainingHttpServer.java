@@ -67,6 +67,7 @@ public final class DrainingHttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(DrainingHttpServer.class);
 
     private final Shutdown shutdown;
+    private final String name;
     private final HttpListener listener;
     private final HttpIngress ingress = new HttpIngress(this);
     /** Every exchange handed to the executor, request or not; see {@link ExchangeExecutor}. */
@@ -84,9 +85,10 @@ public final class DrainingHttpServer {
     private volatile long goAwayNanos;
     private volatile long completedAtClose;
 
-    private DrainingHttpServer(Shutdown shutdown, HttpServer server, Duration requestHeadTimeout,
+    private DrainingHttpServer(Shutdown shutdown, String name, HttpServer server, Duration requestHeadTimeout,
             Duration closeGrace) {
         this.shutdown = shutdown;
+        this.name = name;
         this.listener = new HttpListener(server);
         this.requestHeadTimeoutNanos = requestHeadTimeout.toNanos();
         this.closeGraceNanos = closeGrace.toNanos();
@@ -118,6 +120,11 @@ public final class DrainingHttpServer {
     }
 
     // ------------------------------------------------------------------ for the ingress and the tests
+
+    /** The server's name: its ingress's, its scope's ({@code /shutdown/http}) and its service's. */
+    String name() {
+        return name;
+    }
 
     /** The protocol this server speaks, for the report. */
     String protocol() {
@@ -214,7 +221,7 @@ public final class DrainingHttpServer {
         // A shutdown that starts while this server starts (a SIGTERM during start-up) wins: the service may
         // never run (a fork into a shutdown that has begun does not run), or the stop-accepting phase may be
         // past; then the builder undoes the start (abandonStart) and the server is closed, not left listening.
-        var service = shutdown.fork("http-server", this::serve);
+        var service = shutdown.fork(name + "-server", this::serve);
         boolean interrupted = false;
         try {
             for (;;) {
@@ -239,7 +246,12 @@ public final class DrainingHttpServer {
         }
         listener.start();
         // last: it throws if the shutdown has gone past STOP_ACCEPTING meanwhile, and then the server is undone
-        shutdown.ingress(ingress);
+        try {
+            shutdown.ingress(ingress);
+        } catch (IllegalArgumentException sameName) {
+            throw new IllegalStateException("another server or ingress of this shutdown is named '" + name + "': give"
+                    + " each DrainingHttpServer a name of its own with builder(shutdown).name(\"admin\")", sameName);
+        }
         LOG.info("HTTP server listening on {}", server.getAddress());
         return this;
     }
@@ -256,7 +268,7 @@ public final class DrainingHttpServer {
 
     /** The service that owns the exchanges' scope: it ends when the last exchange has ended. */
     private void serve() throws InterruptedException {
-        try (var s = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName("http"))) {
+        try (var s = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName(name))) {
             scope = (EngineScope<Object, Void>) s;
             scopeOpened.countDown();
             try {
@@ -329,12 +341,30 @@ public final class DrainingHttpServer {
         private Duration retryAfter = Duration.ofSeconds(1);
         private Duration requestHeadTimeout = Duration.ofSeconds(1);
         private Duration closeGrace = Duration.ofMillis(250);
+        private String name = "http";
         private String livePath = "/health/live";
         private String readyPath = "/health/ready";
         private final Map<String, HttpHandler> routes = new LinkedHashMap<>();
 
         private Builder(Shutdown shutdown) {
             this.shutdown = shutdown;
+        }
+
+        /**
+         * Names the server (default {@code http}): the name of its ingress in the report, of its scope
+         * ({@code /shutdown/http}, its request threads {@code /shutdown/http/req-42}) and of its service
+         * ({@code http-server}). Two servers of one shutdown (a service port and an admin port) need two names.
+         *
+         * @throws IllegalArgumentException if the name is blank or contains {@code '/'}
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank() || name.indexOf('/') >= 0) {
+                throw new IllegalArgumentException("server name '" + name + "' must be non-blank and without '/',"
+                        + " e.g. \"admin\"");
+            }
+            this.name = name;
+            return this;
         }
 
         /**
@@ -492,7 +522,8 @@ public final class DrainingHttpServer {
          * @throws IOException if the address cannot be bound (e.g. {@code BindException: Address already in use})
          * @throws IllegalStateException if the shutdown has already started, or neither {@link #bind} nor
          *         {@link #address} was called
-         */        public DrainingHttpServer start() throws IOException {
+         */
+        public DrainingHttpServer start() throws IOException {
             if (shutdown.isShuttingDown()) {
                 throw new IllegalStateException("the shutdown has already started: start the server before it");
             }
@@ -502,7 +533,7 @@ public final class DrainingHttpServer {
                         + " balancer) or bind(\"127.0.0.1\", 0) for this machine only on a free port; or address(...)");
             }
             HttpServer server = HttpListener.bind(address, backlog);
-            var s = new DrainingHttpServer(shutdown, server, requestHeadTimeout, closeGrace);
+            var s = new DrainingHttpServer(shutdown, name, server, requestHeadTimeout, closeGrace);
             try {
                 server.createContext(livePath, new HealthHandler(shutdown, false, retryAfter));
                 server.createContext(readyPath, new HealthHandler(shutdown, true, retryAfter));

@@ -70,7 +70,7 @@ final class HttpIngress implements Ingress {
         long ended = requests.completed(); // cancelled requests included
         long accepted = requests.entered(); // last: a request is accepted before it ends
         long completed = Math.max(0, ended - cancelled);
-        return new IngressDescription("http", server.protocol(), address(server.address()), accepted, completed,
+        return new IngressDescription(server.name(), server.protocol(), address(server.address()), accepted, completed,
                 Math.min(drained, completed), cancelled, Math.max(0, accepted - ended));
     }
 

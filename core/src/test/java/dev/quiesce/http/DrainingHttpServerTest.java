@@ -4,6 +4,7 @@ import static dev.quiesce.Threads.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpHandler;
 import dev.quiesce.Scope;
 import dev.quiesce.shutdown.Phase;
 import dev.quiesce.shutdown.Readiness;
@@ -495,5 +496,31 @@ class DrainingHttpServerTest {
         } catch (IOException e) {
             return e.toString();
         }
+    }
+    @Test
+    void twoServersOfOneShutdown_needTwoNames_andEachIsItsOwnIngressInTheReport() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .platformBudget(Duration.ofMinutes(5)).start();
+        HttpHandler ok = ex -> {
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        };
+        DrainingHttpServer service = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0).route("/a", ok).start();
+        var sameName = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0).route("/b", ok);
+        assertThatThrownBy(sameName::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("named 'http'").hasMessageContaining(".name(\"admin\")");
+        assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).name("a/b"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without '/'");
+        DrainingHttpServer admin = DrainingHttpServer.builder(shutdown).name("admin").bind("127.0.0.1", 0)
+                .route("/b", ok).start();
+        assertThat(get(URI.create("http://127.0.0.1:" + service.port() + "/a")).statusCode()).isEqualTo(200);
+        assertThat(get(URI.create("http://127.0.0.1:" + admin.port() + "/b")).statusCode()).isEqualTo(200);
+        assertThat(get(URI.create("http://127.0.0.1:" + admin.port() + "/b")).statusCode()).isEqualTo(200);
+
+        shutdown.initiate("test");
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(report.ingresses()).extracting(e -> e.name() + " " + e.accepted() + " " + e.completed())
+                .containsExactly("http 1 1", "admin 2 2");
     }
 }
