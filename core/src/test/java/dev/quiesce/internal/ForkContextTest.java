@@ -46,4 +46,14 @@ class ForkContextTest {
             MDC.clear();
         }
     }
+
+    @Test
+    void call_restoresTheCapturedMdcAroundTheTask_andClearsItAfter() throws Exception {
+        MDC.put("request", "r-9");
+        Object[] captured = ForkContext.DEFAULT.capture("/t");
+        MDC.clear(); // as on a new subtask thread
+        String seen = ForkContext.DEFAULT.call(captured, () -> MDC.get("request"), "/t");
+        assertThat(seen).isEqualTo("r-9");
+        assertThat(MDC.getCopyOfContextMap()).isNull();
+    }
 }
