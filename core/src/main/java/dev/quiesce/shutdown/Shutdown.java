@@ -6,6 +6,8 @@ import dev.quiesce.Subtask;
 import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.Timers;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -209,6 +211,18 @@ public final class Shutdown {
      */
     public void ingress(Ingress ingress) {
         registry.ingress(ingress);
+    }
+
+    /**
+     * The ingresses registered with {@link #ingress(Ingress)}, in registration order: a snapshot, for
+     * monitoring (their {@link Ingress#inFlight()} counts, {@link Ingress#describe()}).
+     */
+    public List<Ingress> ingresses() {
+        List<Ingress> out = new ArrayList<>();
+        for (Registered<Ingress> r : registry.ingresses) {
+            out.add(r.hook());
+        }
+        return List.copyOf(out);
     }
 
     /**
