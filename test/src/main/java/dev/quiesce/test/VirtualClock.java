@@ -49,26 +49,19 @@ public final class VirtualClock {
      * @return the handle
      */
     public Installation install() {
-        return new Installation(clock.install());
+        return clock.install()::close;
     }
 
     /** The handle {@link #install()} returns; closing it restores the previous clock. */
-    public static final class Installation implements AutoCloseable {
-        private final ManualClock.Installed installed;
-
-        private Installation(ManualClock.Installed installed) {
-            this.installed = installed;
-        }
-
+    @FunctionalInterface
+    public interface Installation extends AutoCloseable {
         /**
          * Restores the previous clock, hands it the pending actions and wakes every waiter.
          *
          * @throws IllegalStateException if a clock installed after this one is still installed
          */
         @Override
-        public void close() {
-            installed.close();
-        }
+        void close();
     }
 
     /** The virtual wall-clock instant: the origin plus {@link #elapsed()}. */

@@ -28,6 +28,11 @@ class LeakCheckTest {
         return summary.getFailures().stream().map(f -> String.valueOf(f.getException().getMessage())).toList();
     }
 
+    /** {@code testClass}'s one test fails with a message that contains every one of {@code fragments}. */
+    private static void assertOneFailure(Class<?> testClass, String... fragments) {
+        assertThat(failuresOf(testClass)).singleElement().satisfies(m -> assertThat(m).contains(fragments));
+    }
+
     @AfterEach
     void releaseTheLeaks() throws Exception {
         LeakySamples.release.countDown();
@@ -41,30 +46,28 @@ class LeakCheckTest {
 
     @Test
     void anOpenScope_failsTheTest_withItsPathAndOwner() {
-        assertThat(failuresOf(LeakySamples.LeavesAScopeOpen.class)).singleElement().satisfies(m -> assertThat(m)
-                .contains("leaked 1 thing", "open scope /forgotten", "owner \"scope-owner",
-                        "at dev.quiesce.test.LeakySamples.awaitRelease"));
+        assertOneFailure(LeakySamples.LeavesAScopeOpen.class, "leaked 1 thing", "open scope /forgotten",
+                "owner \"scope-owner", "at dev.quiesce.test.LeakySamples.awaitRelease");
     }
 
     @Test
     void aRunningSubtaskThread_failsTheTest_withItsStack() {
-        assertThat(failuresOf(LeakySamples.LeavesASubtaskRunning.class)).singleElement().satisfies(m -> assertThat(m)
-                .contains("running subtask thread", "/impatient", "straggler",
-                        "at dev.quiesce.test.LeakySamples.awaitRelease", "dev.quiesce.internal.SubtaskImpl.run"));
+        assertOneFailure(LeakySamples.LeavesASubtaskRunning.class, "running subtask thread", "/impatient",
+                "straggler", "at dev.quiesce.test.LeakySamples.awaitRelease", "dev.quiesce.internal.SubtaskImpl.run");
     }
 
     @Test
     void aVirtualThreadStillAlive_failsTheTest_withItsStack() {
-        assertThat(failuresOf(LeakySamples.LeavesAVirtualThreadRunning.class)).singleElement().satisfies(m -> assertThat(m)
-                .contains("leaked 1 thing", "virtual thread still alive", "\"fire-and-forget\"",
-                        "at dev.quiesce.test.LeakySamples.awaitRelease"));
+        assertOneFailure(LeakySamples.LeavesAVirtualThreadRunning.class, "leaked 1 thing",
+                "virtual thread still alive", "\"fire-and-forget\"",
+                "at dev.quiesce.test.LeakySamples.awaitRelease");
     }
 
     @Test
     void aTicketNeverReleased_failsTheTest_withTheStackThatEnteredIt() {
-        assertThat(failuresOf(LeakySamples.LeavesATicketOpen.class)).singleElement().satisfies(m -> assertThat(m)
-                .contains("leaked 1 thing", "InFlightTracker ticket never released", "InFlightTracker[inFlight=",
-                        "at dev.quiesce.test.LeakySamples$LeavesATicketOpen.test"));
+        assertOneFailure(LeakySamples.LeavesATicketOpen.class, "leaked 1 thing",
+                "InFlightTracker ticket never released", "InFlightTracker[inFlight=",
+                "at dev.quiesce.test.LeakySamples$LeavesATicketOpen.test");
     }
 
     @Test

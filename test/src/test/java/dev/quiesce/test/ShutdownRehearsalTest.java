@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -121,28 +122,18 @@ class ShutdownRehearsalTest {
     @Test
     void aPersistHookWithTooLittleBudget_failsTheSameAssertion() throws Exception {
         var seen = new AtomicReference<Duration>();
-        var clock = new VirtualClock();
-        try (var _ = clock.install();
-                var rehearsal = ShutdownRehearsal.start(clock, Shutdown.builder().platformBudget(s(30))
-                        .gracePeriod(s(15)), shutdown -> shutdown.onPersist("persist", seen::set, s(1)))) {
-            rehearsal.term();
-        }
+        termInVirtualTime(Shutdown.builder(), shutdown -> shutdown.onPersist("persist", seen::set, s(1)));
         assertThatThrownBy(() -> assertThat(seen.get()).isGreaterThanOrEqualTo(s(2))).isInstanceOf(AssertionError.class);
     }
 
     @Test
     void aHungHookDidNotSkipTheOthers() throws Exception {
         var ran = new CopyOnWriteArrayList<String>();
-        var clock = new VirtualClock();
-        ShutdownRehearsal.Result result;
-        try (var _ = clock.install();
-                var rehearsal = ShutdownRehearsal.start(clock, Shutdown.builder().platformBudget(s(30)), shutdown -> {
-                    shutdown.onPersist("hung", budget -> Thread.sleep(Duration.ofDays(1)), s(2));
-                    shutdown.onPersist("orders", budget -> ran.add("orders"));
-                    shutdown.onCleanup("cache", () -> ran.add("cache"));
-                })) {
-            result = rehearsal.term();
-        }
+        ShutdownRehearsal.Result result = termInVirtualTime(Shutdown.builder(), shutdown -> {
+            shutdown.onPersist("hung", budget -> Thread.sleep(Duration.ofDays(1)), s(2));
+            shutdown.onPersist("orders", budget -> ran.add("orders"));
+            shutdown.onCleanup("cache", () -> ran.add("cache"));
+        });
         assertThat(result.report().hooks()).extracting(HookOutcome::name, HookOutcome::status, HookOutcome::duration)
                 .containsExactly(
                         tuple("hung", HookStatus.TIMED_OUT, s(2)),
@@ -194,6 +185,15 @@ class ShutdownRehearsalTest {
         Optional<ShutdownReport> report = shutdown.report();
         assertThat(report).isPresent();
         assertThat(report.orElseThrow().escalated()).isTrue();
+    }
+
+    /** Rehearses a TERM of {@code builder}'s shutdown, wired by {@code wiring}, in virtual time. */
+    private static ShutdownRehearsal.Result termInVirtualTime(Shutdown.Builder builder, Consumer<Shutdown> wiring)
+            throws InterruptedException {
+        var clock = new VirtualClock();
+        try (var _ = clock.install(); var rehearsal = ShutdownRehearsal.start(clock, builder, wiring)) {
+            return rehearsal.term();
+        }
     }
 
     private static void awaitTrue(BooleanSupplier condition) {

@@ -18,8 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -42,18 +42,14 @@ class VirtualClockTest {
         try (var _ = clock.install()) {
             Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
                     .platformBudget(s(33)).preDrainDelay(s(5)).gracePeriod(s(15)).start();
-            var working = new CountDownLatch(1);
-            shutdown.fork("stubborn-worker", () -> { // ignores the stop request: holds the drain to its end
-                working.countDown();
-                Thread.sleep(Duration.ofDays(1));
-            });
-            shutdown.onStopAccepting("listener", () -> events.add("stop accepting at +" + clock.elapsed()));
-            shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), s(3));
-            shutdown.onPersist("state", budget -> events.add("persist at +" + clock.elapsed()));
             shutdown.onCleanup("stuck-pool", () -> Thread.sleep(Duration.ofDays(1)), s(2));
             shutdown.onCleanup("pool", () -> events.add("close pool at +" + clock.elapsed()));
+            shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), s(3));
+            shutdown.onPersist("state", budget -> events.add("persist at +" + clock.elapsed()));
+            shutdown.onStopAccepting("listener", () -> events.add("stop accepting at +" + clock.elapsed()));
+            // a worker that ignores the stop request holds the drain to the end of the grace period
+            shutdown.fork("stubborn-worker", () -> Thread.sleep(Duration.ofDays(1)));
             shutdown.markReady();
-            working.await();
 
             shutdown.initiate("test");
             clock.awaitWaiter(s(5), REAL); // the coordinator waits out the pre-drain delay
@@ -87,27 +83,31 @@ class VirtualClockTest {
     @Test
     void anHourDeadline_firesWhenRunUntilIdleReachesIt_atExactlyTheDeadline() throws Exception {
         var clock = new VirtualClock();
-        var outcome = new AtomicReference<Throwable>();
+        Throwable outcome;
         try (var _ = clock.install()) {
-            Thread owner = Thread.ofPlatform().name("owner").start(() -> {
-                try (var scope = Scope.open(Joiner.awaitAll(), c -> c.withName("hour").withTimeout(Duration.ofHours(1)))) {
-                    scope.fork(() -> {
-                        Thread.sleep(Duration.ofDays(1));
-                        return null;
-                    });
-                    scope.join();
-                } catch (Throwable t) {
-                    outcome.set(t);
-                }
-            });
+            var joined = new FutureTask<Throwable>(VirtualClockTest::joinAScopeThatTimesOutInAnHour);
+            Thread.ofVirtual().name("owner").start(joined);
             clock.awaitWaiter(Duration.ofHours(1), REAL);
             clock.runUntilIdle();
-            assertThat(owner.join(REAL)).isTrue();
+            outcome = joined.get(REAL.toSeconds(), TimeUnit.SECONDS);
         }
         assertThat(clock.elapsed()).isEqualTo(Duration.ofHours(1));
-        assertThat(outcome.get()).isInstanceOfSatisfying(DeadlineExceededException.class, e -> assertThat(e.reason())
+        assertThat(outcome).isInstanceOfSatisfying(DeadlineExceededException.class, e -> assertThat(e.reason())
                 .isInstanceOfSatisfying(CancelReason.Deadline.class,
                         d -> assertThat(d.deadline()).isEqualTo(clock.instantAt(Duration.ofHours(1)))));
+    }
+
+    private static Throwable joinAScopeThatTimesOutInAnHour() throws InterruptedException {
+        try (var scope = Scope.open(Joiner.awaitAll(), c -> c.withName("hour").withTimeout(Duration.ofHours(1)))) {
+            scope.fork(() -> {
+                Thread.sleep(Duration.ofDays(1));
+                return null;
+            });
+            scope.join();
+            return null;
+        } catch (DeadlineExceededException e) {
+            return e;
+        }
     }
 
     @Test
