@@ -34,14 +34,16 @@ class VirtualClockTest {
     }
 
     @Test
-    void aThirtyThreeSecondShutdownBudget_runsThroughInVirtualTime_andTheRecordedPhaseInstantsAreExact() throws Exception {
+    void aThirtySecondShutdownBudget_runsThroughInVirtualTime_andTheRecordedPhaseInstantsAreExact() throws Exception {
         var events = new CopyOnWriteArrayList<String>();
         // @start region=timeline
         var clock = new VirtualClock();
         ShutdownReport report;
         try (var _ = clock.install()) {
+            // phases of 5 + 1 + 15 + 1 + 4 + 2 = 28 s: the platform budget less its 2 s margin
             Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
-                    .platformBudget(s(33)).preDrainDelay(s(5)).gracePeriod(s(15)).start();
+                    .platformBudget(s(30)).preDrainDelay(s(5)).gracePeriod(s(15))
+                    .cancelGrace(s(1)).cleanupBudget(s(2)).start();
             shutdown.onCleanup("stuck-pool", () -> Thread.sleep(Duration.ofDays(1)), s(2));
             shutdown.onCleanup("pool", () -> events.add("close pool at +" + clock.elapsed()));
             shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), s(3));
