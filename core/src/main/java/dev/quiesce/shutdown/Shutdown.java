@@ -412,6 +412,15 @@ public final class Shutdown {
         trigger(CancelReason.explicit("exit(" + code + ") requested"), "PROGRAMMATIC");
     }
 
+    /**
+     * Runs the reload hooks ({@link #onReload}) now, on the calling thread, one after the other, each within its
+     * timeout, as SIGHUP does; a hook that fails or times out is logged and the others still run. The service
+     * keeps serving. For an admin endpoint, and for tests that rehearse a SIGHUP without sending one.
+     */
+    public void reload() {
+        signals.runReloadHooks();
+    }
+
     /** Cuts the pre-drain delay and grace period short, as a second SIGTERM does. */
     public void escalate() {
         triggers.escalate();
