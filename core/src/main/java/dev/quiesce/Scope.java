@@ -124,14 +124,16 @@ public sealed interface Scope<T, R> extends AutoCloseable permits EngineScope {
     }
 
     /**
-     * Starts {@code task} in a new thread of this scope and returns its subtask. First the joiner's
-     * {@link Joiner#onFork onFork} is called (what it throws comes out of this method, and no thread is
-     * created). If the scope is then cancelled (before, or by {@code onFork}) no thread is created, the
-     * task never runs and the subtask is {@link Subtask.State#CANCELLED}. Otherwise a thread is created
-     * with the scope's thread factory and started.
+     * Starts {@code task} in a new thread of this scope and returns its subtask. First the scope's
+     * {@linkplain ContextPropagator context propagators} capture the current thread's context (MDC and the
+     * named {@code ScopedValue}s by default: see {@link ScopeConfig#withPropagator}); the new thread restores
+     * it around the task. Then the joiner's {@link Joiner#onFork onFork} is called (what it throws comes out
+     * of this method, and no thread is created). If the scope is then cancelled (before, or by {@code onFork})
+     * no thread is created, the task never runs and the subtask is {@link Subtask.State#CANCELLED}. Otherwise
+     * a thread is created with the scope's thread factory and started.
      *
      * @throws IllegalStateException if the scope is closed, or {@code join()} has already been called by
-     *     the owner
+     *     the owner, or a propagator's {@code capture()} threw (its cause; no subtask was created)
      * @throws WrongThreadException if the current thread is neither the owner nor inside the scope
      * @throws java.util.concurrent.RejectedExecutionException if the thread factory returned {@code null}
      */

@@ -1,15 +1,18 @@
 package dev.quiesce;
 
+import dev.quiesce.internal.ScopedValues;
 import dev.quiesce.internal.Timers;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * The immutable configuration of a {@link Scope}: its name, deadline, thread factory and close
- * timeout. Obtained inside {@link Scope#open(Joiner, java.util.function.UnaryOperator)} and refined
+ * The immutable configuration of a {@link Scope}: its name, deadline, thread factory, close
+ * timeout and the context its forks carry ({@link ContextPropagator}s, {@code ScopedValue} keys). Obtained inside {@link Scope#open(Joiner, java.util.function.UnaryOperator)} and refined
  * with withers, each of which returns a new configuration:
  *
  * {@snippet class=dev.quiesce.snippets.ScopeSnippets region=scope-config}
@@ -22,21 +25,30 @@ public final class ScopeConfig {
     /** How long {@link Scope#close()} waits for subtask threads after cancelling them, unless configured. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final ScopeConfig DEFAULTS = new ScopeConfig(null, null, null, null, DEFAULT_CLOSE_TIMEOUT);
+    private static final ScopeConfig DEFAULTS = new ScopeConfig(null, null, null, null, DEFAULT_CLOSE_TIMEOUT,
+            List.of(), List.of(), List.of());
 
     private final String name;
     private final Duration timeout;
     private final Instant deadline;
     private final ThreadFactory threadFactory;
     private final Duration closeTimeout;
+    private final List<ContextPropagator> propagatorsAdded;
+    private final List<ContextPropagator> propagatorsRemoved;
+    private final List<Object> scopedValues;
 
     private ScopeConfig(
-            String name, Duration timeout, Instant deadline, ThreadFactory threadFactory, Duration closeTimeout) {
+            String name, Duration timeout, Instant deadline, ThreadFactory threadFactory, Duration closeTimeout,
+            List<ContextPropagator> propagatorsAdded, List<ContextPropagator> propagatorsRemoved,
+            List<Object> scopedValues) {
         this.name = name;
         this.timeout = timeout;
         this.deadline = deadline;
         this.threadFactory = threadFactory;
         this.closeTimeout = closeTimeout;
+        this.propagatorsAdded = propagatorsAdded;
+        this.propagatorsRemoved = propagatorsRemoved;
+        this.scopedValues = scopedValues;
     }
 
     /** The default configuration: generated name, no deadline, virtual threads, 30 s close timeout. */
@@ -54,7 +66,7 @@ public final class ScopeConfig {
             throw new IllegalArgumentException(
                     "scope name '" + name + "' must be non-blank and must not contain '/'; pass a single path segment");
         }
-        return new ScopeConfig(name, timeout, deadline, threadFactory, closeTimeout);
+        return with(name, timeout, deadline, threadFactory, closeTimeout);
     }
 
     /**
@@ -66,7 +78,7 @@ public final class ScopeConfig {
      */
     public ScopeConfig withTimeout(Duration timeout) {
         requirePositive(timeout, "timeout");
-        return new ScopeConfig(name, timeout, null, threadFactory, closeTimeout);
+        return with(name, timeout, null, threadFactory, closeTimeout);
     }
 
     /**
@@ -76,7 +88,7 @@ public final class ScopeConfig {
      */
     public ScopeConfig withDeadline(Instant deadline) {
         Objects.requireNonNull(deadline, "deadline must not be null; omit withDeadline for no deadline");
-        return new ScopeConfig(name, null, deadline, threadFactory, closeTimeout);
+        return with(name, null, deadline, threadFactory, closeTimeout);
     }
 
     /**
@@ -86,7 +98,7 @@ public final class ScopeConfig {
      */
     public ScopeConfig withThreadFactory(ThreadFactory factory) {
         Objects.requireNonNull(factory, "thread factory must not be null; omit withThreadFactory for virtual threads");
-        return new ScopeConfig(name, timeout, deadline, factory, closeTimeout);
+        return with(name, timeout, deadline, factory, closeTimeout);
     }
 
     /**
@@ -96,7 +108,59 @@ public final class ScopeConfig {
      */
     public ScopeConfig withCloseTimeout(Duration closeTimeout) {
         requirePositive(closeTimeout, "close timeout");
-        return new ScopeConfig(name, timeout, deadline, threadFactory, closeTimeout);
+        return with(name, timeout, deadline, threadFactory, closeTimeout);
+    }
+
+    /**
+     * Adds {@code propagator} to the {@linkplain ContextPropagator context propagators} of the scope: those it
+     * inherits (its parent scope's, or {@link ContextPropagator#mdc()} for a root scope) plus this one, which
+     * then runs after them on every fork of this scope and of the scopes opened inside it. Adding one the scope
+     * already has changes nothing.
+     */
+    public ScopeConfig withPropagator(ContextPropagator propagator) {
+        Objects.requireNonNull(propagator,
+                "propagator must not be null; pass a ContextPropagator, such as ContextPropagator.mdc()");
+        List<ContextPropagator> removed = new ArrayList<>(propagatorsRemoved);
+        removed.remove(propagator);
+        return new ScopeConfig(name, timeout, deadline, threadFactory, closeTimeout,
+                adding(propagatorsAdded, propagator), List.copyOf(removed), scopedValues);
+    }
+
+    /**
+     * Removes {@code propagator} (compared with {@code equals}) from the context propagators the scope would
+     * have, inherited or added; the scopes opened inside it inherit the set without it.
+     * {@code withoutPropagator(ContextPropagator.mdc())} turns off the default MDC propagation.
+     */
+    public ScopeConfig withoutPropagator(ContextPropagator propagator) {
+        Objects.requireNonNull(propagator, "propagator must not be null; pass the ContextPropagator to remove");
+        List<ContextPropagator> added = new ArrayList<>(propagatorsAdded);
+        added.remove(propagator);
+        return new ScopeConfig(name, timeout, deadline, threadFactory, closeTimeout, List.copyOf(added),
+                adding(propagatorsRemoved, propagator), scopedValues);
+    }
+
+    /**
+     * Re-binds the named {@code java.lang.ScopedValue}s in each fork: a key bound on the forking thread is
+     * bound to the same value around the subtask's task, in this scope and in the scopes opened inside it
+     * (which inherit the keys). Bindings of keys not named here are <em>not</em> inherited, unlike in the
+     * JDK's {@code StructuredTaskScope}; a named key that is not bound at a fork stays unbound in that subtask.
+     *
+     * <p>The parameter type is {@code Object} because core is compiled for Java 21, where {@code ScopedValue}
+     * is a preview API: pass {@code ScopedValue} instances.
+     *
+     * @param keys the {@code ScopedValue} instances to re-bind
+     * @throws UnsupportedOperationException on a Java runtime older than 25, where {@code ScopedValue} is not final
+     * @throws IllegalArgumentException if a key is not a {@code ScopedValue}
+     */
+    public ScopeConfig withScopedValues(Object... keys) {
+        List<Object> ks = new ArrayList<>(scopedValues);
+        for (Object k : ScopedValues.checkKeys(keys)) {
+            if (!ks.contains(k)) {
+                ks.add(k);
+            }
+        }
+        return new ScopeConfig(name, timeout, deadline, threadFactory, closeTimeout, propagatorsAdded,
+                propagatorsRemoved, List.copyOf(ks));
     }
 
     /** The configured name, if any. */
@@ -124,6 +188,21 @@ public final class ScopeConfig {
         return closeTimeout;
     }
 
+    /** The propagators {@link #withPropagator} added to the inherited ones, in order. */
+    public List<ContextPropagator> propagatorsAdded() {
+        return propagatorsAdded;
+    }
+
+    /** The propagators {@link #withoutPropagator} removed from the inherited ones. */
+    public List<ContextPropagator> propagatorsRemoved() {
+        return propagatorsRemoved;
+    }
+
+    /** The {@code ScopedValue} keys {@link #withScopedValues} named, in order. */
+    public List<Object> scopedValues() {
+        return scopedValues;
+    }
+
     /**
      * Two configurations are equal when they have the same name, timeout, deadline, close timeout and the
      * same thread factory instance (factories are compared by identity unless they define equality).
@@ -135,18 +214,40 @@ public final class ScopeConfig {
                 && Objects.equals(timeout, c.timeout)
                 && Objects.equals(deadline, c.deadline)
                 && Objects.equals(threadFactory, c.threadFactory)
-                && closeTimeout.equals(c.closeTimeout);
+                && closeTimeout.equals(c.closeTimeout)
+                && propagatorsAdded.equals(c.propagatorsAdded)
+                && propagatorsRemoved.equals(c.propagatorsRemoved)
+                && scopedValues.equals(c.scopedValues);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, timeout, deadline, threadFactory, closeTimeout);
+        return Objects.hash(name, timeout, deadline, threadFactory, closeTimeout, propagatorsAdded,
+                propagatorsRemoved, scopedValues);
     }
 
     @Override
     public String toString() {
         return "ScopeConfig[name=" + name + ", timeout=" + timeout + ", deadline=" + deadline
-                + ", threadFactory=" + threadFactory + ", closeTimeout=" + closeTimeout + "]";
+                + ", threadFactory=" + threadFactory + ", closeTimeout=" + closeTimeout
+                + (propagatorsAdded.isEmpty() ? "" : ", propagatorsAdded=" + propagatorsAdded)
+                + (propagatorsRemoved.isEmpty() ? "" : ", propagatorsRemoved=" + propagatorsRemoved)
+                + (scopedValues.isEmpty() ? "" : ", scopedValues=" + scopedValues) + "]";
+    }
+
+    private ScopeConfig with(
+            String name, Duration timeout, Instant deadline, ThreadFactory threadFactory, Duration closeTimeout) {
+        return new ScopeConfig(name, timeout, deadline, threadFactory, closeTimeout, propagatorsAdded,
+                propagatorsRemoved, scopedValues);
+    }
+
+    private static List<ContextPropagator> adding(List<ContextPropagator> list, ContextPropagator p) {
+        if (list.contains(p)) {
+            return list;
+        }
+        List<ContextPropagator> out = new ArrayList<>(list);
+        out.add(p);
+        return List.copyOf(out);
     }
 
     static void requirePositive(Duration d, String what) {

@@ -18,13 +18,17 @@ class ModuleDescriptorTest {
     }
 
     @Test
-    void exportsOnlyTheApiPackages() throws Exception {
+    void exportsOnlyTheApiPackages_andTheInternalsOnlyToTheTestKit() throws Exception {
         ModuleDescriptor d = descriptor();
         Set<String> exported = d.exports().stream()
-                .peek(e -> assertThat(e.isQualified()).as("qualified export %s", e).isFalse())
+                .filter(e -> !e.isQualified())
                 .map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toSet());
         assertThat(exported).containsExactlyInAnyOrder("dev.quiesce", "dev.quiesce.shutdown", "dev.quiesce.http");
+        assertThat(d.exports()).filteredOn(ModuleDescriptor.Exports::isQualified).singleElement().satisfies(e -> {
+            assertThat(e.source()).isEqualTo("dev.quiesce.internal");
+            assertThat(e.targets()).containsExactly("dev.quiesce.test");
+        });
         assertThat(d.packages()).contains("dev.quiesce.internal");
         assertThat(d.opens()).isEmpty();
     }

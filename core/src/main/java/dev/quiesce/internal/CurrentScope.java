@@ -53,6 +53,27 @@ public final class CurrentScope {
         return List.copyOf(out);
     }
 
+    /** The live subtask threads of every open root scope's tree: for {@link ManualClock} to see them settle. */
+    static List<Thread> liveSubtaskThreads() {
+        List<Thread> out = new ArrayList<>();
+        for (ScopeImpl<?, ?> r : ROOTS) {
+            addLiveThreads(r, out);
+        }
+        return out;
+    }
+
+    private static void addLiveThreads(ScopeImpl<?, ?> scope, List<Thread> out) {
+        scope.live.forEach(s -> {
+            Thread t = s.thread;
+            if (t != null && t.isAlive()) {
+                out.add(t);
+            }
+        });
+        for (ScopeImpl<?, ?> c : scope.children) {
+            addLiveThreads(c, out);
+        }
+    }
+
     /** The scope the current thread runs in, or {@code null}: the innermost it owns, else its subtask's. */
     static ScopeImpl<?, ?> find() {
         SubtaskImpl<?> s = SubtaskImpl.current();

@@ -14,7 +14,7 @@ public final class NotRunSubtasks {
      * count it, so it never waits for it.
      */
     public static <T> Subtask<T> cancelled(EngineScope<?, ?> scope) {
-        var s = new SubtaskImpl<T>((ScopeImpl<?, ?>) scope, null); // sealed: every EngineScope is one
+        var s = new SubtaskImpl<T>((ScopeImpl<?, ?>) scope, null, null); // sealed: every EngineScope is one
         s.cancelUnstarted();
         return s;
     }

@@ -86,6 +86,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     private final ThreadFactory defaultFactory; // virtual threads named by path
     private final long closeTimeoutNanos;
     private final Deadline deadline; // effective: its own, or the parent's object when that is earlier
+    final ForkContext context; // what forks carry to their threads: the parent's, or its own if configured
 
     private final AtomicInteger running = new AtomicInteger();
     final LiveSubtasks live = new LiveSubtasks();
@@ -125,6 +126,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
         this.defaultFactory = threadFactory == null ? Thread.ofVirtual().name(path).factory() : null;
         this.closeTimeoutNanos = Timers.saturatedNanos(cfg.closeTimeout());
         this.deadline = Deadline.effective(cfg, parent == null ? Deadline.NONE : parent.deadline, this);
+        this.context = ForkContext.of(cfg, parent == null ? ForkContext.DEFAULT : parent.context);
     }
 
     // ------------------------------------------------------------------ opening
@@ -217,7 +219,10 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
             throw new IllegalStateException("join() was already called on scope " + path
                     + ": fork every subtask before join(), or open a new scope for more work");
         }
-        var subtask = new SubtaskImpl<U>(this, task);
+        // On the forking thread, before the joiner hears of the fork: a propagator that throws fails the fork
+        // with no subtask created. Null (no allocation) when there is no context to carry.
+        Object[] captured = context.capture(path);
+        var subtask = new SubtaskImpl<U>(this, task, captured);
         // As the JDK's: the joiner hears of every fork, even into a cancelled scope, before any thread
         // exists; whatever onFork throws comes out of fork() and nothing was started.
         if (joiner.onFork(subtask)) {

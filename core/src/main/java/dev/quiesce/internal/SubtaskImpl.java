@@ -51,6 +51,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
 
     final ScopeImpl<?, ?> scope;
     private Callable<? extends T> task; // cleared when run
+    private Object[] context; // captured by the scope's ForkContext on the forking thread, or null; cleared when run
     volatile Thread thread;
     private Thread.UncaughtExceptionHandler previousHandler;
     private Object outcome; // result or exception, published by the volatile write of state
@@ -65,9 +66,10 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     LiveSubtasks.Chunk chunk; // where the scope keeps it while it runs: written before a volatile slot write
     int slot;
 
-    SubtaskImpl(ScopeImpl<?, ?> scope, Callable<? extends T> task) {
+    SubtaskImpl(ScopeImpl<?, ?> scope, Callable<? extends T> task, Object[] context) {
         this.scope = scope;
         this.task = task;
+        this.context = context;
     }
 
     /** The subtask the current thread runs, or {@code null}. */
@@ -91,7 +93,9 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     public void run() {
         try {
             Callable<? extends T> c = task;
+            Object[] ctx = context;
             task = null;
+            context = null;
             if (cancelRequested || scope.isCancelled()) {
                 cancelledOnRequest = cancelRequested;
                 finish(CANCELLED, null);
@@ -99,7 +103,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             }
             T result;
             try {
-                result = c.call();
+                result = ctx == null ? c.call() : scope.context.call(ctx, c, scope.path());
             } catch (Throwable t) {
                 if ((cancelRequested || scope.isCancelled()) && causedByCancellation(t)) {
                     cancelledOnRequest = cancelRequested;
@@ -130,6 +134,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     /** Marks a subtask that was forked into a cancelled scope, and never started, as cancelled. */
     void cancelUnstarted() {
         task = null;
+        context = null;
         STATE.setVolatile(this, CANCELLED);
     }
 

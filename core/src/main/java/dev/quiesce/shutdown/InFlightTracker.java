@@ -1,5 +1,6 @@
 package dev.quiesce.shutdown;
 
+import dev.quiesce.internal.LeakProbe;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,7 @@ public final class InFlightTracker {
         @Override
         public void close() {
             if (closed.compareAndSet(0, 1)) {
+                LeakProbe.released(this);
                 exit(true);
             }
         }
@@ -49,6 +51,7 @@ public final class InFlightTracker {
          */
         public void forget() {
             if (closed.compareAndSet(0, 1)) {
+                LeakProbe.released(this);
                 entered.decrement();
                 exit(false);
             }
@@ -59,7 +62,9 @@ public final class InFlightTracker {
     public Ticket enter() {
         inFlight.incrementAndGet();
         entered.increment();
-        return new Ticket();
+        Ticket t = new Ticket();
+        LeakProbe.entered(t, this); // records it only while the test kit's leak check watches
+        return t;
     }
 
     private void exit(boolean countCompleted) {

@@ -2,9 +2,9 @@ package dev.quiesce.shutdown;
 
 /**
  * A server (HTTP, gRPC, a queue consumer) as the shutdown drives it: the contract every adapter implements,
- * registered with {@link Shutdown#ingress(Ingress)}. The adapter test kit (the test-jar
- * {@code quiesce-ingress-tck}, {@code dev.quiesce.tck.IngressContractTest}) states this contract as tests;
- * an adapter passes it unchanged.
+ * registered with {@link Shutdown#ingress(Ingress)}. The adapter test kit (the module
+ * {@code quiesce-ingress-tck}: an adapter's test extends {@code dev.quiesce.tck.IngressContractTest} with a
+ * factory) states this contract as tests; an adapter passes it unchanged. Design: docs/adr/0006.
  *
  * <h2>The sequence</h2>
  * <ol>

@@ -6,6 +6,8 @@ import dev.quiesce.Subtask;
 import dev.quiesce.internal.EngineScope;
 import dev.quiesce.internal.Timers;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -212,6 +214,18 @@ public final class Shutdown {
     }
 
     /**
+     * The ingresses registered with {@link #ingress(Ingress)}, in registration order: a snapshot, for
+     * monitoring (their {@link Ingress#inFlight()} counts, {@link Ingress#describe()}).
+     */
+    public List<Ingress> ingresses() {
+        List<Ingress> out = new ArrayList<>();
+        for (Registered<Ingress> r : registry.ingresses) {
+            out.add(r.hook());
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * Registers a state hook for {@link Phase#PERSIST}. State hooks share the persist budget by the rule of
      * {@link #onCleanup(String, AutoCloseable)}: each hook without a timeout of its own is guaranteed an equal
      * share of the budget (budget / number of state hooks) and may take longer when the hooks before it took
@@ -396,6 +410,15 @@ public final class Shutdown {
     public void exit(int code) {
         exitCodeOverride = code;
         trigger(CancelReason.explicit("exit(" + code + ") requested"), "PROGRAMMATIC");
+    }
+
+    /**
+     * Runs the reload hooks ({@link #onReload}) now, on the calling thread, one after the other, each within its
+     * timeout, as SIGHUP does; a hook that fails or times out is logged and the others still run. The service
+     * keeps serving. For an admin endpoint, and for tests that rehearse a SIGHUP without sending one.
+     */
+    public void reload() {
+        signals.runReloadHooks();
     }
 
     /** Cuts the pre-drain delay and grace period short, as a second SIGTERM does. */

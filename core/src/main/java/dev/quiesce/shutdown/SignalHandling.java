@@ -120,7 +120,7 @@ final class SignalHandling {
         }
     }
 
-    private void runReloadHooks() {
+    void runReloadHooks() {
         int n = reloads.incrementAndGet();
         List<Registered<Shutdown.Hook>> hooks = shutdown.registry.reloadHooks;
         LOG.info("SIGHUP received: running {} reload hooks (reload #{})", hooks.size(), n);

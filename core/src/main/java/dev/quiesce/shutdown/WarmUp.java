@@ -6,6 +6,7 @@ import dev.quiesce.ScopeConfig;
 import dev.quiesce.Subtask;
 import dev.quiesce.internal.Clocks;
 import dev.quiesce.internal.EngineScope;
+import dev.quiesce.internal.LeakProbe;
 import dev.quiesce.internal.PhaseEvent;
 import dev.quiesce.internal.ThreadDump;
 import java.time.Duration;
@@ -43,7 +44,8 @@ final class WarmUp {
                 Recorder.class, HookCall.class, HookShares.class, Registered.class, PhaseContext.class,
                 ShutdownSequence.class, ShutdownSequence.Wait.class, ShutdownTime.class, CancelReason.Signal.class,
                 CancelReason.ParentCancelled.class, CancelReason.Explicit.class, CancelReason.SubtaskFailed.class,
-                Subtask.State.class, Ingress.class, IngressDescription.class, Clocks.class,
+                Subtask.State.class, Ingress.class, IngressDescription.class, Clocks.class, LeakProbe.class,
+                LeakProbe.OpenTicket.class,
                 Clocks.defaultClock().getClass(), Clocks.installed().getClass()}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());

@@ -4,6 +4,7 @@ import static dev.quiesce.Threads.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpHandler;
 import dev.quiesce.Scope;
 import dev.quiesce.shutdown.Phase;
 import dev.quiesce.shutdown.Readiness;
@@ -106,15 +107,7 @@ class DrainingHttpServerTest {
         var release = new CountDownLatch(1);
         Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).start();
         DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
-                .route("/slow", ex -> {
-                    handlerRunning.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new java.io.InterruptedIOException();
-                    }
-                    ex.sendResponseHeaders(200, -1);
-                })
+                .route("/slow", DrainingHttpServerDrainTest.answersWhenReleased(handlerRunning, release))
                 .start();
         shutdown.markReady();
         var response = new java.util.concurrent.atomic.AtomicReference<Response>();
@@ -127,7 +120,8 @@ class DrainingHttpServerTest {
         });
         handlerRunning.await(); // the request is in the handler, before the drain
         shutdown.initiate("drain");
-        shutdown.readiness().await(dev.quiesce.shutdown.Readiness.State.DRAINING);
+        // Connection: close from the listener's close on (keep-alive in the pre-drain: see DrainingHttpServerDrainTest)
+        awaitTrue(() -> shutdown.phase().orElse(null) == Phase.DRAIN);
         release.countDown();
         client.join();
         assertThat(response.get().statusCode()).isEqualTo(200);
@@ -502,5 +496,31 @@ class DrainingHttpServerTest {
         } catch (IOException e) {
             return e.toString();
         }
+    }
+    @Test
+    void twoServersOfOneShutdown_needTwoNames_andEachIsItsOwnIngressInTheReport() throws Exception {
+        Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .platformBudget(Duration.ofMinutes(5)).start();
+        HttpHandler ok = ex -> {
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        };
+        DrainingHttpServer service = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0).route("/a", ok).start();
+        var sameName = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0).route("/b", ok);
+        assertThatThrownBy(sameName::start).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("named 'http'").hasMessageContaining(".name(\"admin\")");
+        assertThatThrownBy(() -> DrainingHttpServer.builder(shutdown).name("a/b"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without '/'");
+        DrainingHttpServer admin = DrainingHttpServer.builder(shutdown).name("admin").bind("127.0.0.1", 0)
+                .route("/b", ok).start();
+        assertThat(get(URI.create("http://127.0.0.1:" + service.port() + "/a")).statusCode()).isEqualTo(200);
+        assertThat(get(URI.create("http://127.0.0.1:" + admin.port() + "/b")).statusCode()).isEqualTo(200);
+        assertThat(get(URI.create("http://127.0.0.1:" + admin.port() + "/b")).statusCode()).isEqualTo(200);
+
+        shutdown.initiate("test");
+        ShutdownReport report = shutdown.awaitTermination();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        assertThat(report.ingresses()).extracting(e -> e.name() + " " + e.accepted() + " " + e.completed())
+                .containsExactly("http 1 1", "admin 2 2");
     }
 }

@@ -54,7 +54,7 @@ class LiveSubtasksTest {
                 try {
                     barrier.await();
                     for (int i = 0; i < perThread; i++) {
-                        var s = new SubtaskImpl<>(null, () -> null);
+                        var s = new SubtaskImpl<>(null, () -> null, null);
                         live.add(s);
                         mine.add(s);
                     }
@@ -106,7 +106,7 @@ class LiveSubtasksTest {
         List<SubtaskImpl<?>> subtasks = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            var s = new SubtaskImpl<>(null, () -> null);
+            var s = new SubtaskImpl<>(null, () -> null, null);
             Thread t = Thread.ofVirtual().unstarted(() -> {
                 for (;;) {
                     try {

@@ -13,7 +13,6 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.BasicMarkerFactory;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
-import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
 
@@ -84,7 +83,7 @@ public final class LogCapture implements AutoCloseable {
         private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
         private final ILoggerFactory factory = name -> loggers.computeIfAbsent(name, CapturingLogger::new);
         private final IMarkerFactory markers = new BasicMarkerFactory();
-        private final MDCAdapter mdc = new NOPMDCAdapter();
+        private final MDCAdapter mdc = new ThreadLocalMdc();
 
         /** Called by SLF4J's service loader. */
         public Provider() {}

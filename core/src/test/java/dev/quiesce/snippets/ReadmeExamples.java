@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.MDC;
 
 /**
  * Every Java example of README.md, as regions named {@code readme-...} (the {@code @start} and
@@ -33,6 +34,21 @@ final class ReadmeExamples {
             scope.join();              // the first failure cancels the other and is thrown (the rest suppressed)
             return user.get() + order.get();
         }                              // close(): waits for every thread, bounded by the close timeout
+        // @end
+    }
+
+    static final ScopedValue<String> USER = ScopedValue.newInstance();
+
+    /** "A short tour", Context: run with {@link #USER} bound. */
+    String orderOf(String requestId) throws InterruptedException {
+        // @start region="readme-context"
+        MDC.put("request", requestId);                      // copied into every fork: ContextPropagator.mdc()
+        try (var scope = Scope.open(Joiner.<String>allSuccessfulOrThrow(),
+                cfg -> cfg.withScopedValues(USER))) {        // re-bound in each fork (Java 25+)
+            Subtask<String> order = scope.fork(() -> orders.fetch(USER.get() + "/" + MDC.get("request")));
+            scope.join();
+            return order.get();
+        }
         // @end
     }
 

@@ -119,6 +119,16 @@ class SnippetsTest {
     }
 
     @Test
+    void readmeContext_theForkSeesTheMdcAndTheNamedScopedValue() throws Exception {
+        try {
+            assertThat(ScopedValue.where(ReadmeExamples.USER, "alice").call(() -> new ReadmeExamples().orderOf("r-1")))
+                    .isEqualTo("order-alice/r-1");
+        } finally {
+            org.slf4j.MDC.clear();
+        }
+    }
+
+    @Test
     void readmeShutdown_startsWithinItsBudget_servesHttp_andShutsDownCleanlyOnSigterm() throws Exception {
         Path state = dir.resolve("state.json");
         try (var jvm = SnippetJvm.start(ReadmeExamples.class, state.toString(), "0")) {

@@ -27,7 +27,7 @@ final class CountingThread extends Thread {
 
     /** A subtask of no scope, bound to a new counting thread (interruptForCancel only needs the thread). */
     static SubtaskImpl<Object> subtask() {
-        var s = new SubtaskImpl<Object>(null, () -> null);
+        var s = new SubtaskImpl<Object>(null, () -> null, null);
         s.bind(new CountingThread());
         return s;
     }

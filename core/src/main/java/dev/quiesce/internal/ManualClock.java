@@ -16,11 +16,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * A {@link QuiesceClock} whose time moves only when a test calls {@link #advance(Duration)}: scope deadlines,
  * close timeouts, shield budgets and the shutdown's phases then run in virtual time, in exact order, and the
- * times they record are exactly the virtual ones. The seed of the test kit's {@code VirtualClock} (issue 17).
+ * times they record are exactly the virtual ones. Core's own tests use it directly; users reach it through the
+ * test kit's public {@code dev.quiesce.test.VirtualClock} (module {@code dev.quiesce.test}, the one module this
+ * package is exported to), which wraps it. It lives in main code, not in core's tests, so that the kit wraps this
+ * one implementation instead of copying it; nothing in Quiesce uses it unless a test installs it.
  *
  * <h2>How waiters are woken</h2>
  * Every thread in a timed wait of this clock is registered with the virtual time it waits until.
@@ -170,6 +174,155 @@ public final class ManualClock implements QuiesceClock {
             next.run();
         }
         wakeParked();
+    }
+
+    /** The default bound of {@link #runUntilIdle()}: advances before it gives up on a loop that never idles. */
+    public static final int MAX_IDLE_STEPS = 10_000;
+    private static final long QUIET_NANOS = Duration.ofMillis(10).toNanos();
+    private static final long POLL_NANOS = Duration.ofMillis(1).toNanos();
+
+    /**
+     * Runs the clock until nothing is due: waits (in real time) until the threads waiting on it have settled,
+     * advances to the earliest next due time (a scheduled action or a waiting thread's deadline), waits for the
+     * threads that advance woke to settle, and so on, until no action is pending and no thread waits on this
+     * clock. Each step lands exactly on a due time, so the times Quiesce records are exact.
+     *
+     * <p>"Settled" means: every thread that was waiting on the clock before the step, and every subtask thread of
+     * an open scope, waits on the clock for a later time, has ended, or blocks on something else (a lock, a latch,
+     * a real sleep) without an interrupt pending, and neither the
+     * waiting threads nor the pending actions have changed for 10 ms of real time. A thread that only starts
+     * waiting after more real time than that (a long computation first) is missed: wait for it with
+     * {@link #awaitWaiter} before calling this.
+     *
+     * @return the number of advances made
+     * @throws IllegalStateException if it is still not idle after {@code maxSteps} advances (a periodic action,
+     *     or a loop that waits on the clock forever); use {@link #advance} for such a timeline
+     * @throws AssertionError if woken threads do not settle within {@code realPatience} of real time per step
+     * @throws InterruptedException if interrupted while waiting for threads to settle
+     */
+    public int runUntilIdle(int maxSteps, Duration realPatience) throws InterruptedException {
+        return run(maxSteps, realPatience, Long.MAX_VALUE, NEVER);
+    }
+
+    /** {@link #runUntilIdle(int, Duration)} with {@link #MAX_IDLE_STEPS} and 10 s of real patience per step. */
+    public int runUntilIdle() throws InterruptedException {
+        return runUntilIdle(MAX_IDLE_STEPS, DEFAULT_PATIENCE);
+    }
+
+    /**
+     * Like {@link #runUntilIdle()}, but stops as soon as {@code done} holds once the threads have settled, and
+     * never moves the time more than {@code limit} past where it is now (it stops short of a due time beyond).
+     *
+     * @return whether {@code done} held when it stopped
+     * @throws IllegalStateException as {@link #runUntilIdle(int, Duration)} does
+     * @throws AssertionError as {@link #runUntilIdle(int, Duration)} does
+     * @throws InterruptedException if interrupted while waiting for threads to settle
+     */
+    public boolean runUntil(BooleanSupplier done, Duration limit) throws InterruptedException {
+        long horizon = Timers.saturatedAdd(now, Timers.saturatedNanos(limit));
+        run(MAX_IDLE_STEPS, DEFAULT_PATIENCE, horizon, done);
+        return done.getAsBoolean();
+    }
+
+    private static final BooleanSupplier NEVER = () -> false;
+    private static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(10);
+
+    private int run(int maxSteps, Duration realPatience, long horizon, BooleanSupplier done)
+            throws InterruptedException {
+        if (maxSteps < 0) {
+            throw new IllegalArgumentException("maxSteps must be zero or more, not " + maxSteps);
+        }
+        settle(new ArrayList<>(waiters.keySet()), realPatience);
+        for (int steps = 0;; steps++) {
+            long next = nextDue();
+            if (next == Long.MIN_VALUE || done.getAsBoolean() || next - horizon > 0) {
+                return steps;
+            }
+            if (steps == maxSteps) {
+                throw new IllegalStateException("the clock did not become idle after " + maxSteps + " advances (at +"
+                        + elapsed() + "; pending actions: " + pendingActions() + ", waiting threads: "
+                        + describeWaiters() + "): a periodic action or a wait loop never ends; move the time with "
+                        + "advance(Duration) instead, or end what keeps it busy");
+            }
+            List<Thread> woken = new ArrayList<>(waiters.keySet());
+            advance(Duration.ofNanos(Math.max(0, next - now)));
+            settle(woken, realPatience);
+        }
+    }
+
+    /** The earliest due time of a pending action or a waiting thread, or {@code Long.MIN_VALUE} if none. */
+    private long nextDue() {
+        long next = Long.MIN_VALUE;
+        lock.lock();
+        try {
+            for (Task t : tasks) {
+                if (!t.isDone() && (next == Long.MIN_VALUE || t.due - next < 0)) {
+                    next = t.due;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (long at : waiters.values()) {
+            if (next == Long.MIN_VALUE || at - next < 0) {
+                next = at;
+            }
+        }
+        return next;
+    }
+
+    /** Waits until every thread of {@code woken} has settled and the clock's state has been quiet a while. */
+    private void settle(List<Thread> woken, Duration realPatience) throws InterruptedException {
+        long start = System.nanoTime();
+        long quietSince = start;
+        String last = null;
+        for (;;) {
+            String state = describeWaiters() + "/" + pendingActions();
+            List<Thread> busy = new ArrayList<>();
+            for (Thread t : woken) {
+                if (!settled(t)) {
+                    busy.add(t);
+                }
+            }
+            for (Thread t : CurrentScope.liveSubtaskThreads()) { // e.g. interrupted by a deadline just fired
+                if (!busy.contains(t) && (t.isInterrupted() || !settled(t))) {
+                    busy.add(t);
+                }
+            }
+            long realNow = System.nanoTime();
+            if (!busy.isEmpty() || !state.equals(last)) {
+                quietSince = realNow;
+                last = state;
+            } else if (realNow - quietSince >= QUIET_NANOS) {
+                return;
+            }
+            if (realNow - start > realPatience.toNanos()) {
+                var sb = new StringBuilder("threads woken by the clock at +" + elapsed() + " did not settle within "
+                        + realPatience + " of real time (neither waiting on the clock again, nor blocked, nor ended):");
+                for (Thread t : busy) {
+                    sb.append("\n  \"").append(t.getName()).append("\" ").append(t.getState());
+                    for (StackTraceElement f : t.getStackTrace()) {
+                        sb.append("\n      at ").append(f);
+                    }
+                }
+                throw new AssertionError(sb.toString());
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for the clock's threads to settle");
+            }
+            LockSupport.parkNanos(this, POLL_NANOS); // a bounded poll of observed state, in real time
+        }
+    }
+
+    private boolean settled(Thread t) {
+        Long at = waiters.get(t);
+        if (at != null) {
+            return at - now > 0;
+        }
+        return switch (t.getState()) {
+            case TERMINATED, WAITING, BLOCKED, TIMED_WAITING -> true;
+            case NEW, RUNNABLE -> false;
+        };
     }
 
     /**
