@@ -37,7 +37,7 @@ final class Exchange implements Callback, Runnable {
         this.ingress = ingress;
         this.handler = handler;
         this.request = request;
-        this.response = response;
+        this.response = QuiesceHandler.http1(request) ? new Goodbye(request, response, ingress) : response;
         this.callback = callback;
         this.ticket = ingress.requestAccepted();
     }
@@ -95,17 +95,53 @@ final class Exchange implements Callback, Runnable {
         QuiesceHandler.writeJson(request, response, this, status, json);
     }
 
+    /**
+     * An HTTP/1.1 response that says {@code Connection: close} if it commits once the ingress is going away: a
+     * request in flight at {@code goAway()} tells its client to leave with its own response.
+     */
+    private static final class Goodbye extends Response.Wrapper {
+        private final JettyIngress ingress;
+
+        Goodbye(Request request, Response wrapped, JettyIngress ingress) {
+            super(request, wrapped);
+            this.ingress = ingress;
+        }
+
+        void sayIt() {
+            if (ingress.goingAway() && !isCommitted()) {
+                getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+        }
+
+        @Override
+        public void write(boolean last, java.nio.ByteBuffer content, Callback callback) {
+            sayIt();
+            super.write(last, content, callback);
+        }
+    }
+
     @Override
     public void succeeded() {
-        if (end()) {
-            callback.succeeded();
+        if (response instanceof Goodbye g) {
+            g.sayIt(); // a response without a body commits when the exchange succeeds
+        }
+        if (ended.compareAndSet(false, true)) {
+            try {
+                callback.succeeded(); // Jetty completes the exchange first: the drain must not see it ended before
+            } finally {
+                ingress.requestEnded(ticket, cancelled);
+            }
         }
     }
 
     @Override
     public void failed(Throwable x) {
-        if (end()) {
-            callback.failed(x);
+        if (ended.compareAndSet(false, true)) {
+            try {
+                callback.failed(x);
+            } finally {
+                ingress.requestEnded(ticket, cancelled);
+            }
         }
     }
 
@@ -114,14 +150,6 @@ final class Exchange implements Callback, Runnable {
         return callback.getInvocationType();
     }
 
-    /** Ends the request once: counts it. Returns whether this call ended it. */
-    private boolean end() {
-        if (!ended.compareAndSet(false, true)) {
-            return false;
-        }
-        ingress.requestEnded(ticket, cancelled);
-        return true;
-    }
 
     private static String jsonSafe(String s) {
         var sb = new StringBuilder();

@@ -293,9 +293,10 @@ public final class QuiesceJetty {
     }
 
     /**
-     * Tells persistent connections to leave: each connector is shut down the Jetty way (HTTP/1.1 responses from now
-     * on are not persistent: {@code Connection: close}) and each HTTP/2 session gets a graceful GOAWAY; the requests'
-     * scope is asked to stop, so that streaming handlers (SSE) end their streams.
+     * Tells persistent connections to leave: every HTTP/1.1 response that commits from now on says
+     * {@code Connection: close} (set by the adapter, not by Jetty's connector shutdown, which would also close a
+     * kept-alive connection whose next request is already on its way) and each HTTP/2 session gets a graceful
+     * GOAWAY; the requests' scope is asked to stop, so that streaming handlers (SSE) end their streams.
      */
     private void goAway() {
         scope.requestStop(); // streaming handlers (SSE) poll Scope.stopRequested() and end their streams
@@ -309,7 +310,6 @@ public final class QuiesceJetty {
         }
         this.goodbyes = CompletableFuture.allOf(goodbyes.toArray(new CompletableFuture<?>[0]));
         for (Connector c : server.getConnectors()) {
-            c.shutdown();
             for (EndPoint ep : c.getConnectedEndPoints()) {
                 if (ep.getConnection() instanceof HTTP2Connection h2) {
                     h2.getSession().shutdown(); // graceful GOAWAY; the final one once its streams are done
