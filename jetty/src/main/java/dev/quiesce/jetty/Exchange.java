@@ -97,7 +97,9 @@ final class Exchange implements Callback, Runnable {
 
     /**
      * An HTTP/1.1 response that says {@code Connection: close} if it commits once the ingress is going away: a
-     * request in flight at {@code goAway()} tells its client to leave with its own response.
+     * request in flight at {@code goAway()} tells its client to leave with its own response. The adapter's goodbye,
+     * not Jetty's connector shutdown, which also closes a kept-alive connection whose next request is already on
+     * its way (the client sees an empty reply).
      */
     private static final class Goodbye extends Response.Wrapper {
         private final JettyIngress ingress;

@@ -56,11 +56,6 @@ final class QuiesceHandler extends Handler.Wrapper {
         if (next == null) {
             return false;
         }
-        if (ingress.goingAway() && http1(request)) {
-            // the goodbye of HTTP/1.1, set here and not by Jetty's connector shutdown, which also closes a kept-alive
-            // connection whose next request is already on its way (the client sees an empty reply)
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        }
         scope.submit(new Exchange(ingress, next, request, response, callback));
         return true;
     }
