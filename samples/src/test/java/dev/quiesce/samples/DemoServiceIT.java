@@ -226,6 +226,8 @@ class DemoServiceIT {
     }
 
     private static final Pattern REPORTED_EXIT = Pattern.compile("shutdown report: .*, outcome \\w+, exit code (\\d+|of the JVM)");
+    /** The JDK's own failure when a SIGTERM lands in its initialisation, before main (see its use). */
+    private static final String JDK_INIT_RACE = "java.lang.InternalError: Bad level";
     private static final Pattern STATE_WROTE = Pattern.compile("\\[state\\] wrote \\S+ \\((\\{[^)]*\\})\\)");
 
     /**
@@ -265,20 +267,30 @@ class DemoServiceIT {
                 String run = "run " + i + " (SIGTERM " + delayNanos / 1_000_000 + " ms after start, exit " + exit
                         + "):\n" + out;
 
-                assertThat(out).as(run).doesNotContain("\tat ").doesNotContain("Exception in thread")
-                        .doesNotContain("Exception:");
                 Matcher reported = REPORTED_EXIT.matcher(out);
                 boolean hasReport = reported.find();
-                // no report: killed by the JVM's own SIGTERM handling, before Quiesce's handlers (143)
-                String claimed = hasReport ? reported.group(1) : "of the JVM";
-                assertThat(claimed.equals("of the JVM") ? 143 : Integer.parseInt(claimed)).as(run).isEqualTo(exit);
+                boolean jdkInitRace = !hasReport && out.contains(JDK_INIT_RACE);
+                if (jdkInitRace) {
+                    // A SIGTERM in the JVM's own initialisation, before main: the JDK's shutdown sets the VM's
+                    // init level to "shut down" (jdk.internal.misc.VM.shutdown), and System.initPhase3 then
+                    // fails with InternalError("Bad level: 4"). No Quiesce code has run (the trace holds JDK
+                    // frames only); the exit code is the signal's (143) or the failed initialisation's (1).
+                    assertThat(out).as(run).doesNotContain("dev.quiesce").doesNotContain("listening on");
+                    assertThat(exit).as(run).isIn(1, 143);
+                } else {
+                    assertThat(out).as(run).doesNotContain("\tat ").doesNotContain("Exception in thread")
+                            .doesNotContain("Exception:");
+                    // no report: killed by the JVM's own SIGTERM handling, before Quiesce's handlers (143)
+                    String claimed = hasReport ? reported.group(1) : "of the JVM";
+                    assertThat(claimed.equals("of the JVM") ? 143 : Integer.parseInt(claimed)).as(run).isEqualTo(exit);
+                }
 
                 Matcher wrote = STATE_WROTE.matcher(out);
                 boolean becameReady = wrote.find();
                 assertThat(java.nio.file.Files.readString(state)).as(run).isEqualTo(becameReady ? wrote.group(1) : previous);
                 assertThat(out.contains("no pre-drain delay: the service never became ready")).as(run)
                         .isEqualTo(hasReport && !becameReady);
-                kinds.add(!hasReport ? "before handlers" : becameReady ? "ready" : "in start-up");
+                kinds.add(jdkInitRace ? "in the JVM's initialisation" : !hasReport ? "before handlers" : becameReady ? "ready" : "in start-up");
             }
         }
         System.out.println("SIGTERM sweep over a start-up of " + startupNanos / 1_000_000 + " ms: " + kinds);
