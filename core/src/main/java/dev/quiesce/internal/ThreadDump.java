@@ -2,6 +2,7 @@ package dev.quiesce.internal;
 
 import dev.quiesce.Scope;
 import dev.quiesce.ScopeSnapshot;
+import java.util.List;
 import java.util.Map;
 
 /** A thread dump for the moments a shutdown gives up: platform thread stacks and the live scope tree. */
@@ -24,5 +25,15 @@ public final class ThreadDump {
             sb.append(s.toText().indent(2));
         }
         return sb.toString();
+    }
+
+    /** Every root scope's live tree, as one JSON object: {@code {"scopes":[...]}}, children nested. */
+    public static String treeJson() {
+        var sb = new StringBuilder("{\"scopes\":[");
+        List<ScopeSnapshot> roots = Scope.snapshotAll();
+        for (int i = 0; i < roots.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(roots.get(i).toJson());
+        }
+        return sb.append("]}").toString();
     }
 }

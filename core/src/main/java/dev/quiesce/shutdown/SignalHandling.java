@@ -142,6 +142,7 @@ final class SignalHandling {
                 "JVM shutdown (System.exit, or a signal Quiesce does not handle)"), "JVM_SHUTDOWN")) {
             LOG.info("JVM is shutting down: running the shutdown sequence from the JVM shutdown hook");
         }
+        shutdown.triggers.releaseHold(); // a sequence held after Shutdown.drain() goes on: the JVM is exiting
         try {
             // bounded: the watchdog halts the JVM at the platform budget anyway
             ShutdownTime.await(shutdown.done, dev.quiesce.internal.Timers.saturatedNanos(shutdown.cfg.platformBudget()));
