@@ -35,7 +35,10 @@ import java.util.function.BooleanSupplier;
  *
  * <h2>Signals</h2>
  * SIGTERM and SIGINT start the sequence; a second one skips what is left of the pre-drain delay and the
- * grace period and cancels now; a third dumps the threads and halts. SIGHUP runs the reload hooks and the
+ * grace period and cancels now; a third writes the JDK's JSON thread dump (every virtual thread, unmounted ones
+ * too) and the scope tree as JSON, with matching thread ids, to two files in {@code -Dquiesce.dump.dir} (default
+ * {@code java.io.tmpdir}) whose paths are logged and printed to standard error (after the text dump, as
+ * before, which the container's log keeps), and halts. SIGHUP runs the reload hooks and the
  * service keeps serving. The signal handler only notifies; a dispatcher thread acts. Where a signal
  * cannot be handled (no {@code jdk.unsupported} in the runtime, or the process inherited it as ignored,
  * which is logged), a JVM shutdown hook runs the same sequence when the JVM exits.
