@@ -18,9 +18,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Endpoints</h2>
  * <ul>
  *   <li>{@code GET /health/live}, {@code GET /health/ready}: as on {@link DrainingHttpServer} (the same JSON,
- *       503 with {@code Retry-After} once readiness is not {@code SERVING}).
+ *       503 with {@code Retry-After: 1} once readiness is not {@code SERVING}).
  *   <li>{@code GET /quiesce/tree}: the live scope tree, {@code {"scopes":[...]}} with each root scope's
  *       {@link dev.quiesce.ScopeSnapshot#toJson()} (thread ids included).
  *   <li>{@code GET /quiesce/report}: the {@link ShutdownReport} once the sequence has ended; before that, once
@@ -56,6 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManagementServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
+    /** What a draining readiness probe answers with: {@link DrainingHttpServer}'s default. */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -70,16 +73,6 @@ public final class ManagementServer implements AutoCloseable {
         return new Builder(Objects.requireNonNull(shutdown, "shutdown"));
     }
 
-    /** The address the server listens on (with the actual port when port 0 was asked for). */
-    public InetSocketAddress address() {
-        return server.getAddress();
-    }
-
-    /** The port the server listens on. */
-    public int port() {
-        return server.getAddress().getPort();
-    }
-
     /**
      * Stops the server at once (a {@code POST /quiesce/drain} still waiting is answered 503). Not needed for the
      * shutdown: the server's threads are daemons, and it stays up until the process exits.
@@ -90,11 +83,15 @@ public final class ManagementServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    /** The port the server listens on (the actual one when port 0 was asked for). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
     /** Configures a {@link ManagementServer}. Not thread-safe; use it from one thread. */
     public static final class Builder {
         private final Shutdown shutdown;
         private InetSocketAddress address;
-        private Duration retryAfter = Duration.ofSeconds(1);
         private URI afterDrain;
 
         private Builder(Shutdown shutdown) {
@@ -109,31 +106,7 @@ public final class ManagementServer implements AutoCloseable {
          * @throws IllegalArgumentException if the port is not in 0..65535 or the host is empty or cannot be resolved
          */
         public Builder bind(String host, int port) {
-            Objects.requireNonNull(host, "host");
-            if (host.isBlank()) {
-                throw new IllegalArgumentException("host is empty: use \"0.0.0.0\" for every interface or \"127.0.0.1\""
-                        + " for this machine only");
-            }
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("management port " + port + " is not in 0..65535; use 0 for any "
-                        + "free port");
-            }
-            var a = new InetSocketAddress(host, port);
-            if (a.isUnresolved()) {
-                throw new IllegalArgumentException("cannot resolve host '" + host + "': use an IP address (\"0.0.0.0\""
-                        + " or \"127.0.0.1\") or a name this machine resolves");
-            }
-            this.address = a;
-            return this;
-        }
-
-        /** The {@code Retry-After} a draining readiness probe answers with (default 1 s). */
-        public Builder retryAfter(Duration d) {
-            Objects.requireNonNull(d, "retryAfter");
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("retryAfter must not be negative");
-            }
-            this.retryAfter = d;
+            this.address = Binding.of(host, port);
             return this;
         }
 
@@ -173,8 +146,8 @@ public final class ManagementServer implements AutoCloseable {
             HttpServer server = HttpServer.create(address, 64);
             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(executor);
-            server.createContext("/health/live", new HealthHandler(shutdown, false, retryAfter));
-            server.createContext("/health/ready", new HealthHandler(shutdown, true, retryAfter));
+            server.createContext("/health/live", new HealthHandler(shutdown, false, RETRY_AFTER));
+            server.createContext("/health/ready", new HealthHandler(shutdown, true, RETRY_AFTER));
             server.createContext("/quiesce/tree", get(ex -> Responses.sendJson(ex, 200, ThreadDump.treeJson())));
             server.createContext("/quiesce/report", get(ex -> report(shutdown, ex)));
             server.createContext("/quiesce/drain", new DrainHandler(shutdown));
@@ -199,29 +172,11 @@ public final class ManagementServer implements AutoCloseable {
      * of the thread that starts it, and a management listener must never keep the JVM alive.
      */
     private static void startAsDaemon(HttpServer server) {
-        AtomicReference<RuntimeException> failed = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().daemon(true).name("quiesce-management-start").unstarted(() -> {
-            try {
-                server.start();
-            } catch (RuntimeException e) {
-                failed.set(e);
-            }
-        });
-        t.start();
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failed.get() != null) {
-            throw failed.get();
+        try {
+            CompletableFuture.runAsync(server::start, Thread.ofPlatform().daemon(true)
+                    .name("quiesce-management-start")::start).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

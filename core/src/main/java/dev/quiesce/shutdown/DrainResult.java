@@ -4,7 +4,6 @@ import dev.quiesce.internal.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The report so far at the end of {@link Phase#DRAIN}: what {@link Shutdown#drain()} returns (and a preStop
@@ -37,10 +36,9 @@ public record DrainResult(
 
     /** Validates and copies. */
     public DrainResult {
-        Objects.requireNonNull(reason, "reason");
-        Objects.requireNonNull(trigger, "trigger");
-        Objects.requireNonNull(startedAt, "startedAt");
-        Objects.requireNonNull(elapsed, "elapsed");
+        if (reason == null || trigger == null || startedAt == null || elapsed == null) {
+            throw new NullPointerException("reason, trigger, startedAt and elapsed must not be null");
+        }
         phases = List.copyOf(phases);
         hooks = List.copyOf(hooks);
     }

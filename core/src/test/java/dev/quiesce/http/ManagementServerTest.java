@@ -268,7 +268,7 @@ class ManagementServerTest {
             var b = ManagementServer.builder(shutdown);
             assertThatThrownBy(() -> b.afterDrainCallout(URI.create("/quitquitquit")))
                     .hasMessageContaining("e.g. http://127.0.0.1:15020/quitquitquit");
-            assertThatThrownBy(() -> b.bind("127.0.0.1", 70000)).hasMessageContaining("not in 0..65535");
+            assertThatThrownBy(() -> b.bind("127.0.0.1", 70000)).hasMessageContaining("not in 0..65535; use 0 for any free port");
             assertThatThrownBy(b::start).hasMessageContaining("call bind(host, port)");
         } finally {
             shutdown.initiate("test over");

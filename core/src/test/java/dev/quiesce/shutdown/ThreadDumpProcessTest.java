@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +62,19 @@ class ThreadDumpProcessTest {
         }
     }
 
+    /** The check itself: it reads what JSON allows and rejects the rest, so "the dump parses" means something. */
+    @Test
+    void jsonCheck_readsJson_andRejectsWhatIsNotJson() {
+        assertThat(JsonCheck.parse(" {\"a\": [1, -2.5e3, \"x\\n\\u0041\", true, null, {}], \"b\": []} "))
+                .isEqualTo(new LinkedHashMap<>(Map.of("a", java.util.Arrays.asList(1L, -2500.0, "x\nA", true, null,
+                        Map.of()), "b", List.of())));
+        for (String bad : new String[] {"", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "[1 2]", "{1:2}", "[}", "01",
+            "\"tab\there\"", "[1] [2]", "nul"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> JsonCheck.parse(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     private static void collectThreadIds(Object json, Set<Long> out) {
         if (json instanceof Map<?, ?> m) {
             if (m.get("threadId") instanceof Number n) {
@@ -71,23 +86,109 @@ class ThreadDumpProcessTest {
         }
     }
 
-    /** A strict JSON reader, enough to check a document parses: objects, arrays, strings, numbers, literals. */
+    /**
+     * A strict JSON reader, enough to check that a document parses and to walk it: a regular expression cuts the
+     * text into tokens, and a stack of open containers with one expected-next state checks the grammar.
+     */
     static final class JsonCheck {
-        private final String text;
-        private int pos;
+        private static final Pattern TOKEN = Pattern.compile("\\s*(?:([{}\\[\\]:,])"
+                + "|(\"(?:[^\"\\\\\\x00-\\x1f]|\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4})*\")"
+                + "|(-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)|(true|false|null))\\s*");
+        private static final Pattern ESCAPE = Pattern.compile("\\\\(u[0-9a-fA-F]{4}|.)");
+        private static final int VALUE = 0;
+        private static final int KEY = 1;
+        private static final int KEY_OR_CLOSE = 2;
+        private static final int VALUE_OR_CLOSE = 3;
+        private static final int COLON = 4;
+        private static final int COMMA_OR_CLOSE = 5;
+        private static final int DONE = 6;
 
-        private JsonCheck(String text) {
-            this.text = text;
-        }
+        private final Deque<Object> open = new ArrayDeque<>(); // the maps and lists being filled
+        private final Deque<String> keys = new ArrayDeque<>(); // for each open map, the key awaiting its value
+        private Object result;
+
+        private JsonCheck() {}
 
         static Object parse(String text) {
-            var r = new JsonCheck(text);
-            Object v = r.read();
-            r.skipSpace();
-            if (r.pos != text.length()) {
-                throw r.error("trailing characters");
+            var r = new JsonCheck();
+            int state = VALUE;
+            Matcher m = TOKEN.matcher(text);
+            int at = 0;
+            while (at < text.length()) {
+                if (!m.find(at) || m.start() != at) {
+                    throw new IllegalArgumentException("not JSON at offset " + at);
+                }
+                at = m.end();
+                state = r.step(m, state, at);
             }
-            return v;
+            if (state != DONE) {
+                throw new IllegalArgumentException("not JSON: the document ends early");
+            }
+            return r.result;
+        }
+
+        private int step(Matcher m, int state, int at) {
+            String punct = m.group(1);
+            if (punct == null) {
+                Object scalar = m.group(2) != null ? unquote(m.group(2)) : m.group(3) != null ? number(m.group(3))
+                        : m.group(4).equals("null") ? null : Boolean.valueOf(m.group(4));
+                if (state == KEY || state == KEY_OR_CLOSE) {
+                    check(m.group(2) != null, "a key must be a string", at);
+                    keys.push((String) scalar);
+                    return COLON;
+                }
+                check(state == VALUE || state == VALUE_OR_CLOSE, "a value is not expected here", at);
+                return add(scalar);
+            }
+            char c = punct.charAt(0);
+            if (c == '{' || c == '[') {
+                check(state == VALUE || state == VALUE_OR_CLOSE, "a value is not expected here", at);
+                open.push(c == '{' ? new LinkedHashMap<String, Object>() : new ArrayList<Object>());
+                return c == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+            } else if (c == '}' || c == ']') {
+                boolean isMap = open.peek() instanceof Map<?, ?>;
+                check(!open.isEmpty() && isMap == (c == '}') && (state == COMMA_OR_CLOSE
+                        || state == (isMap ? KEY_OR_CLOSE : VALUE_OR_CLOSE)), "'" + c + "' is not expected here", at);
+                return add(open.pop());
+            } else if (c == ':') {
+                check(state == COLON, "':' is not expected here", at);
+                return VALUE;
+            }
+            check(state == COMMA_OR_CLOSE, "',' is not expected here", at);
+            return open.peek() instanceof Map<?, ?> ? KEY : VALUE;
+        }
+
+        @SuppressWarnings("unchecked")
+        private int add(Object v) {
+            Object into = open.peek();
+            if (into == null) {
+                result = v;
+                return DONE;
+            } else if (into instanceof Map<?, ?> map) {
+                ((Map<String, Object>) map).put(keys.pop(), v);
+            } else {
+                ((List<Object>) into).add(v);
+            }
+            return COMMA_OR_CLOSE;
+        }
+
+        private static Number number(String n) {
+            return n.matches("-?\\d+") ? (Number) Long.valueOf(n) : (Number) Double.valueOf(n);
+        }
+
+        private static String unquote(String quoted) {
+            return ESCAPE.matcher(quoted.substring(1, quoted.length() - 1)).replaceAll(e -> {
+                String x = e.group(1);
+                char ch = x.length() > 1 ? (char) Integer.parseInt(x.substring(1), 16)
+                        : "\"\\/\b\f\n\r\t".charAt("\"\\/bfnrt".indexOf(x.charAt(0)));
+                return Matcher.quoteReplacement(String.valueOf(ch));
+            });
+        }
+
+        private static void check(boolean ok, String what, int at) {
+            if (!ok) {
+                throw new IllegalArgumentException("not JSON near offset " + at + ": " + what);
+            }
         }
 
         @SuppressWarnings("unchecked")
@@ -99,114 +200,6 @@ class ThreadDumpProcessTest {
         static List<?> list(Object o) {
             assertThat(o).isInstanceOf(List.class);
             return (List<?>) o;
-        }
-
-        private Object read() {
-            skipSpace();
-            if (pos >= text.length()) {
-                throw error("unexpected end");
-            }
-            char c = text.charAt(pos);
-            if (c == '{') {
-                pos++;
-                Map<String, Object> obj = new LinkedHashMap<>();
-                skipSpace();
-                if (take('}')) {
-                    return obj;
-                }
-                do {
-                    skipSpace();
-                    String key = string();
-                    skipSpace();
-                    expect(':');
-                    obj.put(key, read());
-                    skipSpace();
-                } while (take(','));
-                expect('}');
-                return obj;
-            } else if (c == '[') {
-                pos++;
-                List<Object> arr = new ArrayList<>();
-                skipSpace();
-                if (take(']')) {
-                    return arr;
-                }
-                do {
-                    arr.add(read());
-                    skipSpace();
-                } while (take(','));
-                expect(']');
-                return arr;
-            } else if (c == '"') {
-                return string();
-            } else if (text.startsWith("true", pos) || text.startsWith("false", pos) || text.startsWith("null", pos)) {
-                String word = text.startsWith("true", pos) ? "true" : text.startsWith("false", pos) ? "false" : "null";
-                pos += word.length();
-                return word.equals("null") ? null : Boolean.valueOf(word);
-            }
-            int start = pos;
-            while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-                pos++;
-            }
-            if (start == pos) {
-                throw error("unexpected character '" + c + "'");
-            }
-            String num = text.substring(start, pos);
-            return num.matches("-?\\d+") ? (Number) Long.valueOf(num) : (Number) Double.valueOf(num);
-        }
-
-        private String string() {
-            expect('"');
-            var sb = new StringBuilder();
-            for (;;) {
-                if (pos >= text.length()) {
-                    throw error("unterminated string");
-                }
-                char c = text.charAt(pos++);
-                if (c == '"') {
-                    return sb.toString();
-                } else if (c == '\\') {
-                    char e = text.charAt(pos++);
-                    if (e == 'u') {
-                        sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                        pos += 4;
-                    } else {
-                        int i = "\"\\/bfnrt".indexOf(e);
-                        if (i < 0) {
-                            throw error("bad escape \\" + e);
-                        }
-                        sb.append("\"\\/\b\f\n\r\t".charAt(i));
-                    }
-                } else if (c < 0x20) {
-                    throw error("control character in a string");
-                } else {
-                    sb.append(c);
-                }
-            }
-        }
-
-        private void skipSpace() {
-            while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-                pos++;
-            }
-        }
-
-        private boolean take(char c) {
-            if (pos < text.length() && text.charAt(pos) == c) {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        private void expect(char c) {
-            if (!take(c)) {
-                throw error("expected '" + c + "'");
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("not JSON at offset " + pos + ": " + what);
         }
     }
 }
