@@ -14,6 +14,7 @@ import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLConnection;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /quiesce/drain}: {@link Shutdown#drain()}: runs the sequence up to the end of the drain and
  *       answers, once the in-flight work is done, with the {@link DrainResult} as JSON; the next SIGTERM
  *       finishes the shutdown at once. For a Kubernetes preStop hook (see docs/kubernetes.md). A second
- *       request waits for, and gets, the same result. Other methods get 405.
+ *       request waits for, and gets, the same result. Other methods get 405. Optionally also on a Unix domain
+ *       socket ({@link Builder#drainSocket}).
  * </ul>
  *
  * <p>Why a server of its own rather than a second port of {@link DrainingHttpServer}: the management listener
@@ -62,10 +64,12 @@ public final class ManagementServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final DrainSocket drainSocket; // null without Builder.drainSocket
 
-    private ManagementServer(HttpServer server, ExecutorService executor) {
+    private ManagementServer(HttpServer server, ExecutorService executor, DrainSocket drainSocket) {
         this.server = server;
         this.executor = executor;
+        this.drainSocket = drainSocket;
     }
 
     /** A builder for a management server of {@code shutdown}. */
@@ -81,6 +85,9 @@ public final class ManagementServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        if (drainSocket != null) {
+            drainSocket.close();
+        }
     }
 
     /** The port the server listens on (the actual one when port 0 was asked for). */
@@ -93,6 +100,7 @@ public final class ManagementServer implements AutoCloseable {
         private final Shutdown shutdown;
         private InetSocketAddress address;
         private URI afterDrain;
+        private Path drainSocket;
 
         private Builder(Shutdown shutdown) {
             this.shutdown = shutdown;
@@ -132,6 +140,17 @@ public final class ManagementServer implements AutoCloseable {
         }
 
         /**
+         * Also serves {@code POST /quiesce/drain} on a Unix domain socket at {@code path}, for a preStop hook
+         * ({@code curl --unix-socket PATH -X POST http://localhost/quiesce/drain}) without a port anyone else can
+         * reach; the file's permissions decide who may drain. A socket file already there (an earlier run's) is
+         * replaced; {@link ManagementServer#close()} removes it.
+         */
+        public Builder drainSocket(Path path) {
+            this.drainSocket = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /**
          * Binds and starts the server (and registers the after-drain callout, if any).
          *
          * @throws IOException if the address cannot be bound (e.g. {@code BindException: Address already in use})
@@ -161,9 +180,10 @@ public final class ManagementServer implements AutoCloseable {
             if (afterDrain != null) {
                 shutdown.onCleanup("after-drain callout", new Callout(afterDrain));
             }
+            DrainSocket socket = drainSocket == null ? null : DrainSocket.start(shutdown, drainSocket);
             startAsDaemon(server);
             LOG.info("management listener on {}", server.getAddress());
-            return new ManagementServer(server, executor);
+            return new ManagementServer(server, executor, socket);
         }
     }
 
@@ -212,32 +232,39 @@ public final class ManagementServer implements AutoCloseable {
         }
     }
 
-    /** {@code POST /quiesce/drain}. */
+    /** What the drain endpoint answers: a status, a JSON body, and the {@code Allow} header of a 405 (else null). */
+    record Answer(int status, String json, String allow) {}
+
+    /** {@code POST /quiesce/drain}: {@link Shutdown#drain()}, answered once the drain is over; other methods 405. */
+    static Answer drainAnswer(Shutdown shutdown, String method) {
+        if (!method.equalsIgnoreCase("POST")) {
+            return new Answer(405, Responses.toJson(Map.of("error", method + " is not allowed here: POST "
+                    + "/quiesce/drain starts the drain and answers when it is done")), "POST");
+        }
+        LOG.info("POST /quiesce/drain: draining");
+        try {
+            return new Answer(200, shutdown.drain().toJson(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer(503, Responses.toJson(Map.of("error", "the management server stopped before the drain "
+                    + "was done; GET /quiesce/report shows how far it got")), null);
+        } catch (IllegalStateException e) {
+            LOG.warn("POST /quiesce/drain: {}", e.getMessage());
+            return new Answer(500, Responses.toJson(Map.of("error", "the shutdown sequence failed before the end of "
+                    + "its drain: see the service's log")), null);
+        }
+    }
+
+    /** {@code POST /quiesce/drain} on the management port. */
     private record DrainHandler(Shutdown shutdown) implements HttpHandler {
         @Override
         public void handle(HttpExchange ex) {
             try (ex) {
-                if (!ex.getRequestMethod().equalsIgnoreCase("POST")) {
-                    ex.getResponseHeaders().set("Allow", "POST");
-                    Responses.sendJson(ex, 405, Map.of("error", ex.getRequestMethod() + " is not allowed here: "
-                            + "POST /quiesce/drain starts the drain and answers when it is done"), false);
-                    return;
+                Answer a = drainAnswer(shutdown, ex.getRequestMethod());
+                if (a.allow() != null) {
+                    ex.getResponseHeaders().set("Allow", a.allow());
                 }
-                LOG.info("POST /quiesce/drain from {}: draining", ex.getRemoteAddress());
-                DrainResult r;
-                try {
-                    r = shutdown.drain();
-                } catch (InterruptedException e) {
-                    Responses.sendJson(ex, 503, Map.of("error", "the management server stopped before the drain was"
-                            + " done; GET /quiesce/report shows how far it got"), false);
-                    return;
-                } catch (IllegalStateException e) {
-                    LOG.warn("POST /quiesce/drain: {}", e.getMessage());
-                    Responses.sendJson(ex, 500, Map.of("error", "the shutdown sequence failed before the end of its"
-                            + " drain: see the service's log"), false);
-                    return;
-                }
-                Responses.sendJson(ex, 200, r.toJson());
+                Responses.sendJson(ex, a.status(), a.json());
             }
         }
     }

@@ -16,8 +16,14 @@ import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The management listener: probes, tree, report and the preStop drain, up while the service port drains. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -273,5 +280,52 @@ class ManagementServerTest {
         } finally {
             shutdown.initiate("test over");
         }
+    }
+
+    private static String overUnixSocket(Path socket, String request) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+            return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void theDrainSocket_drainsOnPost_refusesOtherMethodsAndPaths_andIsRemovedOnClose(@TempDir Path dir)
+            throws Exception {
+        Shutdown shutdown = shutdown(Duration.ofMinutes(20), Duration.ofMinutes(10));
+        Path socket = dir.resolve("drain.sock");
+        var m = ManagementServer.builder(shutdown).bind("127.0.0.1", 0).drainSocket(socket).start();
+        try {
+            Service service = Service.start(shutdown);
+            shutdown.markReady();
+            assertThat(overUnixSocket(socket, "GET /quiesce/drain HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                    .startsWith("HTTP/1.1 405 ").contains("Allow: POST");
+            assertThat(overUnixSocket(socket, "POST /elsewhere HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                    .startsWith("HTTP/1.1 404 ");
+            assertThat(shutdown.isShuttingDown()).isFalse();
+            CompletableFuture<Answer> inFlight = service.request();
+
+            var drained = new CompletableFuture<String>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    drained.complete(overUnixSocket(socket, "POST /quiesce/drain HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Content-Length: 0\r\n\r\n"));
+                } catch (IOException e) {
+                    drained.completeExceptionally(e);
+                }
+            });
+            awaitTrue(() -> shutdown.phase().orElse(null) == Phase.DRAIN);
+            assertThat(drained).as("answered while a request is in flight").isNotDone();
+            service.release().countDown();
+            assertThat(inFlight.get().status()).isEqualTo(200);
+            assertThat(drained.get()).startsWith("HTTP/1.1 200 OK\r\n").contains("Connection: close",
+                    "\"drainComplete\":true", "\"requestsDrained\":1");
+            shutdown.initiate(new CancelReason.Signal("TERM"));
+            assertThat(shutdown.awaitTermination().outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        } finally {
+            m.close();
+        }
+        assertThat(socket).doesNotExist();
     }
 }
