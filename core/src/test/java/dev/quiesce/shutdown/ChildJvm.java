@@ -52,7 +52,9 @@ final class ChildJvm implements AutoCloseable {
      * never runs. Tests that want an ignored signal set it in {@code prefix}, after this reset.
      */
     static ChildJvm start(String scenario, Path stateFile, List<String> prefix) throws IOException {
-        return start(prefix, List.of(), ShutdownFixture.class, scenario, stateFile.toString());
+        // a third SIGTERM's JSON dumps go beside the state file (the test's temporary directory), not to /tmp
+        return start(prefix, List.of("-Dquiesce.dump.dir=" + stateFile.toAbsolutePath().getParent()),
+                ShutdownFixture.class, scenario, stateFile.toString());
     }
 
     /** Starts {@code main} with {@code jvmOptions} and {@code args}, as {@link #start(String, Path, List)} does. */
