@@ -13,6 +13,10 @@ module dev.quiesce {
     // this line has no effect: Signals looks the API up reflectively and falls back to a shutdown hook
     // in a runtime without it.
     requires jdk.unsupported;
+    // com.sun.management.HotSpotDiagnosticMXBean, for the JSON thread dump of the third signal (the one dump
+    // that lists unmounted virtual threads). Not 'static', for the reason above: on the module path a static
+    // requirement is not resolved, and the third SIGTERM would lose its dump; every JDK has the module.
+    requires jdk.management;
 
     // com.sun.net.httpserver, for dev.quiesce.http only: applications that do not use it need not have it
     requires static transitive jdk.httpserver;

@@ -50,4 +50,11 @@ class ModuleDescriptorTest {
                 .filter(r -> r.name().equals("jdk.unsupported")).findFirst().orElseThrow();
         assertThat(unsupported.modifiers()).doesNotContain(ModuleDescriptor.Requires.Modifier.STATIC);
     }
+
+    @Test
+    void requiresJdkManagement_notStatically_soTheThirdSignalsJsonDumpWorksOnTheModulePath() throws Exception {
+        ModuleDescriptor.Requires management = descriptor().requires().stream()
+                .filter(r -> r.name().equals("jdk.management")).findFirst().orElseThrow();
+        assertThat(management.modifiers()).doesNotContain(ModuleDescriptor.Requires.Modifier.STATIC);
+    }
 }

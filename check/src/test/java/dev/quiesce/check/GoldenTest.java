@@ -98,4 +98,23 @@ class GoldenTest {
         assertThat(close).as("the block is closed").isGreaterThan(from);
         return section.substring(from, close + 1);
     }
+
+    /**
+     * The preStop-drain Deployment of docs/kubernetes.md (section "preStop hooks"), read from the page: sound, and
+     * the output shown under it is the checker's.
+     */
+    @Test
+    void docsPreStopDeployment_isSound_andItsSampleOutputIsTheCheckers(@TempDir Path dir) throws IOException {
+        String preStop = section("## preStop hooks: draining before SIGTERM");
+        Files.writeString(dir.resolve("deployment-prestop.yaml"), block(preStop, "```yaml"));
+
+        CheckRun run = CheckRun.of(dir, "deployment-prestop.yaml");
+
+        assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.problems()).isEmpty();
+        assertThat(run.warnings()).isEmpty();
+        assertThat(run.out()).contains("preStop: drain");
+        assertThat(block(preStop, "```text")).as("the sample output in docs/kubernetes.md, section 'preStop hooks': "
+                + "paste the output of bin/quiesce-check deployment-prestop.yaml there").isEqualTo(run.out());
+    }
 }

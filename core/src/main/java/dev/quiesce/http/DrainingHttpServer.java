@@ -376,26 +376,13 @@ public final class DrainingHttpServer {
          * @throws IllegalArgumentException if the port is not in 0..65535 or the host cannot be resolved
          */
         public Builder bind(String host, int port) {
-            Objects.requireNonNull(host, "host");
-            if (host.isBlank()) {
-                throw new IllegalArgumentException("host is empty: use \"0.0.0.0\" for every interface or \"127.0.0.1\""
-                        + " for this machine only");
-            }
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port " + port + " is not in 0..65535; use 0 for any free port");
-            }
-            return address(new InetSocketAddress(host, port));
+            this.address = Binding.of(host, port);
+            return this;
         }
 
         /** Listens on {@code address} (e.g. {@code new InetSocketAddress(8080)} for every interface). */
         public Builder address(InetSocketAddress address) {
-            Objects.requireNonNull(address, "address");
-            if (address.isUnresolved()) {
-                throw new IllegalArgumentException("cannot resolve host '" + address.getHostString() + "': use an IP"
-                        + " address (\"0.0.0.0\" for every interface, \"127.0.0.1\" for this machine only) or a name"
-                        + " this machine resolves");
-            }
-            this.address = address;
+            this.address = Binding.requireResolved(address);
             return this;
         }
 
@@ -419,11 +406,7 @@ public final class DrainingHttpServer {
 
         /** The {@code Retry-After} a draining readiness probe answers with (default 1 s). */
         public Builder retryAfter(Duration d) {
-            Objects.requireNonNull(d, "retryAfter");
-            if (d.isNegative()) {
-                throw new IllegalArgumentException("retryAfter must not be negative");
-            }
-            this.retryAfter = d;
+            this.retryAfter = Binding.retryAfter(d);
             return this;
         }
 

@@ -54,11 +54,19 @@ final class Responses {
         if (exchange.getResponseCode() != -1) {
             return; // headers already sent: nothing sensible can be added
         }
-        byte[] bytes = toJson(body).getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
         if (retryLater) {
             exchange.getResponseHeaders().set("Retry-After", "1");
         }
+        sendJson(exchange, status, toJson(body));
+    }
+
+    /** Sends {@code json} (a rendered JSON document) if the response has not started; otherwise does nothing. */
+    static void sendJson(HttpExchange exchange, int status, String json) {
+        if (exchange.getResponseCode() != -1) {
+            return;
+        }
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
         try {
             long length = bodyLength(exchange, status, bytes.length);
             exchange.sendResponseHeaders(status, length);

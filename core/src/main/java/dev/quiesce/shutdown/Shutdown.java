@@ -35,7 +35,10 @@ import java.util.function.BooleanSupplier;
  *
  * <h2>Signals</h2>
  * SIGTERM and SIGINT start the sequence; a second one skips what is left of the pre-drain delay and the
- * grace period and cancels now; a third dumps the threads and halts. SIGHUP runs the reload hooks and the
+ * grace period and cancels now; a third writes the JDK's JSON thread dump (every virtual thread, unmounted ones
+ * too) and the scope tree as JSON, with matching thread ids, to two files in {@code -Dquiesce.dump.dir} (default
+ * {@code java.io.tmpdir}) whose paths are logged and printed to standard error (after the text dump, as
+ * before, which the container's log keeps), and halts. SIGHUP runs the reload hooks and the
  * service keeps serving. The signal handler only notifies; a dispatcher thread acts. Where a signal
  * cannot be handled (no {@code jdk.unsupported} in the runtime, or the process inherited it as ignored,
  * which is logged), a JVM shutdown hook runs the same sequence when the JVM exits.
@@ -130,6 +133,11 @@ public final class Shutdown {
     final CountDownLatch rootOpened = new CountDownLatch(1);
     final CountDownLatch done = new CountDownLatch(1);
     final CountDownLatch stopRequested = new CountDownLatch(1);
+    /** Counted down at the end of the drain phase (or of a sequence that failed before it): see {@link #drain()}. */
+    final CountDownLatch drainEnded = new CountDownLatch(1);
+    volatile DrainResult drainResult;
+    /** A trigger after {@link #drain()} started the sequence: the sequence goes on past the drain. */
+    volatile boolean holdReleased;
 
     volatile EngineScope<Object, Void> root;
     volatile CancelReason reason;
@@ -419,6 +427,43 @@ public final class Shutdown {
      */
     public void reload() {
         signals.runReloadHooks();
+    }
+
+    /**
+     * Runs the sequence as SIGTERM would, up to the end of {@link Phase#DRAIN}, and returns once the drain is
+     * over (the in-flight work is done, or the grace period ran out) with the {@linkplain DrainResult report so
+     * far}: for a Kubernetes preStop hook ({@code POST /quiesce/drain} on the
+     * {@linkplain dev.quiesce.http.ManagementServer management listener}), which must not return before the
+     * work is done.
+     *
+     * <p>The sequence then holds: the next trigger (the SIGTERM the kubelet sends once the preStop hook has
+     * returned, {@link #initiate}, {@link #escalate()}, the JVM's shutdown) makes it go on at once with
+     * {@link Phase#CANCEL}, persist, cleanup and the report; there is never a second drain. If no trigger
+     * arrives, the hold ends on its own when what is left of the budget just covers the cancel grace, persist
+     * and cleanup budgets, so the sequence always ends within the platform budget, which counts from this call
+     * (as Kubernetes counts the grace period from the start of the preStop hook).
+     *
+     * <p>Idempotent: a second call (or a call after a SIGTERM started the sequence) starts nothing and
+     * returns the same result once the drain is over, at once if it already is.
+     *
+     * @return the report at the end of the drain
+     * @throws InterruptedException if interrupted while waiting (the sequence goes on regardless)
+     * @throws IllegalStateException if the sequence failed before the end of its drain (the log says why)
+     */
+    public DrainResult drain() throws InterruptedException {
+        triggers.requestDrain();
+        drainEnded.await();
+        DrainResult r = drainResult;
+        if (r == null) {
+            throw new IllegalStateException("the shutdown sequence ended before the end of its drain (it failed "
+                    + "unexpectedly: see the log); report() has what there is");
+        }
+        return r;
+    }
+
+    /** The report at the end of the drain phase, once the sequence has passed it; see {@link #drain()}. */
+    public Optional<DrainResult> drainResult() {
+        return Optional.ofNullable(drainResult);
     }
 
     /** Cuts the pre-drain delay and grace period short, as a second SIGTERM does. */

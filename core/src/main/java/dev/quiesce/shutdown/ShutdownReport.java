@@ -15,8 +15,8 @@ import java.util.Optional;
  *
  * @param reason why the shutdown started (e.g. {@code signal SIGTERM})
  * @param trigger the kind of trigger: {@code SIGNAL}, {@code PROGRAMMATIC}, {@code SERVICE_FAILED},
- *     {@code STARTER_FAILED} (the thread that started the shutdown died of an exception) or
- *     {@code JVM_SHUTDOWN}
+ *     {@code STARTER_FAILED} (the thread that started the shutdown died of an exception),
+ *     {@code JVM_SHUTDOWN} or {@code DRAIN_REQUEST} ({@link Shutdown#drain()}, e.g. a preStop hook)
  * @param startedAt when the trigger arrived
  * @param total time from trigger to the end of the report phase
  * @param phases each phase that ran, in order
@@ -226,24 +226,11 @@ public record ShutdownReport(
                 .append(",\"requestsInFlightAtCancel\":").append(requestsInFlightAtCancel)
                 .append(",\"tasksCancelled\":").append(tasksCancelled)
                 .append(",\"escalated\":").append(escalated)
-                .append(",\"phases\":[");
-        for (int i = 0; i < phases.size(); i++) {
-            PhaseTiming p = phases.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(Json.quote(p.phase().name()))
-                    .append(",\"startMillis\":").append(p.startOffset().toMillis())
-                    .append(",\"durationMillis\":").append(p.duration().toMillis())
-                    .append(",\"note\":").append(Json.quote(p.note())).append('}');
-        }
-        sb.append("],\"hooks\":[");
-        for (int i = 0; i < hooks.size(); i++) {
-            HookOutcome h = hooks.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(Json.quote(h.phase().name()))
-                    .append(",\"name\":").append(Json.quote(h.name()))
-                    .append(",\"status\":").append(Json.quote(h.status().name()))
-                    .append(",\"durationMillis\":").append(h.duration().toMillis())
-                    .append(",\"error\":").append(h.error().map(Json::quote).orElse("null")).append('}');
-        }
-        sb.append("],\"stragglers\":[");
+                .append(",\"phases\":");
+        appendPhases(sb, phases);
+        sb.append(",\"hooks\":");
+        appendHooks(sb, hooks);
+        sb.append(",\"stragglers\":[");
         for (int i = 0; i < stragglers.size(); i++) {
             Straggler s = stragglers.get(i);
             sb.append(i == 0 ? "" : ",").append("{\"thread\":").append(Json.quote(s.threadName()))
@@ -271,5 +258,32 @@ public record ShutdownReport(
         }
         sb.append("]}");
         return sb.toString();
+    }
+
+    /** Appends {@code phases} as a JSON array (shared with {@link DrainResult#toJson()}). */
+    static void appendPhases(StringBuilder sb, List<PhaseTiming> phases) {
+        sb.append('[');
+        for (int i = 0; i < phases.size(); i++) {
+            PhaseTiming p = phases.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(Json.quote(p.phase().name()))
+                    .append(",\"startMillis\":").append(p.startOffset().toMillis())
+                    .append(",\"durationMillis\":").append(p.duration().toMillis())
+                    .append(",\"note\":").append(Json.quote(p.note())).append('}');
+        }
+        sb.append(']');
+    }
+
+    /** Appends {@code hooks} as a JSON array (shared with {@link DrainResult#toJson()}). */
+    static void appendHooks(StringBuilder sb, List<HookOutcome> hooks) {
+        sb.append('[');
+        for (int i = 0; i < hooks.size(); i++) {
+            HookOutcome h = hooks.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(Json.quote(h.phase().name()))
+                    .append(",\"name\":").append(Json.quote(h.name()))
+                    .append(",\"status\":").append(Json.quote(h.status().name()))
+                    .append(",\"durationMillis\":").append(h.duration().toMillis())
+                    .append(",\"error\":").append(h.error().map(Json::quote).orElse("null")).append('}');
+        }
+        sb.append(']');
     }
 }

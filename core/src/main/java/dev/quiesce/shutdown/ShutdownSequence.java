@@ -6,6 +6,7 @@ import dev.quiesce.ScopeConfig;
 import dev.quiesce.Straggler;
 import dev.quiesce.Subtask;
 import dev.quiesce.internal.EngineScope;
+import dev.quiesce.internal.Timers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,6 +84,9 @@ final class ShutdownSequence {
             }
             rec.start(p);
             rec.end(phase(p));
+            if (p == Phase.DRAIN) {
+                endDrain(startedAt);
+            }
         }
         // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
         // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
@@ -198,6 +202,49 @@ final class ShutdownSequence {
                 : (s.escalated ? "cut short by escalation" : "grace period expired") + ": " + inFlightAtCancel
                         + " requests in flight, " + (ingresses.isEmpty() ? ""
                         : ingressInFlightAtCancel + " in ingresses, ") + r.runningCount() + " services running";
+    }
+
+    /**
+     * Publishes the report so far for {@link Shutdown#drain()}; if {@code drain()} started the sequence, holds
+     * until another trigger, escalation, or the last moment that leaves the rest of the sequence its budgets.
+     */
+    private void endDrain(Instant startedAt) {
+        s.drainResult = new DrainResult(ctx.reason().describe(), ctx.triggerKind(), startedAt,
+                Duration.ofNanos(ShutdownTime.nanoTime() - s.triggerNanos), drainComplete, ctx.inFlightAtTrigger(),
+                drained, inFlightAtCancel + ingressInFlightAtCancel, rec.phases, rec.hooks);
+        s.drainEnded.countDown();
+        if (!"DRAIN_REQUEST".equals(ctx.triggerKind())) {
+            return;
+        }
+        ShutdownConfig cfg = ctx.cfg();
+        long rest = Timers.saturatedAdd(Timers.saturatedAdd(Timers.saturatedNanos(cfg.cancelGrace()),
+                Timers.saturatedNanos(cfg.persistBudget())), Timers.saturatedNanos(cfg.cleanupBudget()));
+        long holdUntil = Timers.saturatedAdd(s.triggerNanos, Timers.saturatedNanos(cfg.sequenceBudget()) - rest);
+        LOG.info("drain requested and done (complete: {}); holding until SIGTERM (or another trigger) to finish the "
+                + "shutdown", drainComplete);
+        String why = "no trigger came within the budget";
+        s.lock.lock();
+        try {
+            while (!s.holdReleased && !s.escalated) {
+                long left = holdUntil - ShutdownTime.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    ShutdownTime.awaitNanos(s.changed, left);
+                } catch (InterruptedException e) {
+                    s.coordinatorInterrupted = true;
+                    why = "the shutdown's thread was interrupted";
+                    break;
+                }
+            }
+            if (s.holdReleased || s.escalated) {
+                why = "a trigger came";
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        LOG.info("finishing the shutdown after the requested drain: {}", why);
     }
 
     /** Until the shutdown's tracker and every ingress's are at zero at once; whether they were by the deadline. */
@@ -339,6 +386,7 @@ final class ShutdownSequence {
     /** Ends the run: the report is published, waiters released, and with {@link Shutdown.ExitPolicy#EXIT} the JVM exits. */
     static void finish(Shutdown s, ShutdownReport rep, int exitCode) {
         s.stopRequested.countDown(); // if the sequence failed before the drain
+        s.drainEnded.countDown(); // likewise: drain() then reports that the sequence failed
         s.phase = Phase.EXIT;
         s.report = rep;
         s.triggers.markDone();

@@ -112,11 +112,33 @@ final class SignalHandling {
                 LOG.warn("SIG{} received again: skipping the rest of the grace period, cancelling now", s);
                 shutdown.escalate();
             } else {
-                String dump = ThreadDump.capture("SIG" + s + " received a third time");
-                System.err.println(dump);
-                LOG.error("SIG{} received a third time: halting with exit code {}", s, ShutdownReport.HALTED_EXIT_CODE);
+                dumpJson(s);
                 Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
             }
+        }
+    }
+
+    /**
+     * The third signal's dump: the JDK's JSON thread dump and the scope tree, to files in {@code quiesce.dump.dir}
+     * (default {@code java.io.tmpdir}) whose paths go to the log and to standard error (there may be no logging
+     * backend). The text dump (platform threads and the scope tree) goes to standard error first, as before:
+     * in a container that is about to go, standard error is what the log collector keeps.
+     */
+    private static void dumpJson(String s) {
+        System.err.println(ThreadDump.capture("SIG" + s + " received a third time"));
+        String dir = System.getProperty("quiesce.dump.dir", System.getProperty("java.io.tmpdir"));
+        try {
+            ThreadDump.JsonDump d = ThreadDump.writeJson(java.nio.file.Path.of(dir));
+            System.err.println("quiesce: SIG" + s + " received a third time: thread dump (JSON) " + d.threads()
+                    + " scope tree (JSON) " + d.tree() + "; halting with exit code " + ShutdownReport.HALTED_EXIT_CODE);
+            LOG.error("SIG{} received a third time: thread dump (JSON, every virtual thread) written to {}, scope tree "
+                    + "(JSON) to {}; halting with exit code {}", s, d.threads(), d.tree(), ShutdownReport.HALTED_EXIT_CODE);
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("quiesce: the JSON thread dump could not be written to " + dir + " (" + e + "): set "
+                    + "-Dquiesce.dump.dir to a writable directory");
+            LOG.error("SIG{} received a third time: the JSON thread dump could not be written to {} ({}; set "
+                    + "-Dquiesce.dump.dir to a writable directory); the text dump is on standard error; halting with "
+                    + "exit code {}", s, dir, e.toString(), ShutdownReport.HALTED_EXIT_CODE);
         }
     }
 
@@ -142,6 +164,7 @@ final class SignalHandling {
                 "JVM shutdown (System.exit, or a signal Quiesce does not handle)"), "JVM_SHUTDOWN")) {
             LOG.info("JVM is shutting down: running the shutdown sequence from the JVM shutdown hook");
         }
+        shutdown.triggers.releaseHold(); // a sequence held after Shutdown.drain() goes on: the JVM is exiting
         try {
             // bounded: the watchdog halts the JVM at the platform budget anyway
             ShutdownTime.await(shutdown.done, dev.quiesce.internal.Timers.saturatedNanos(shutdown.cfg.platformBudget()));

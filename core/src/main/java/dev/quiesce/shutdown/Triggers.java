@@ -113,8 +113,30 @@ final class Triggers {
         state.set(DONE);
     }
 
-    /** Starts the sequence unless it has started; whether this call started it. */
+    /**
+     * Starts the sequence unless it has started; whether this call started it. A trigger that comes after
+     * {@link Shutdown#drain()} started it releases the sequence's hold after the drain.
+     */
     boolean trigger(CancelReason why, String kind) {
+        if (start(why, kind)) {
+            return true;
+        }
+        releaseHold();
+        return false;
+    }
+
+    /** {@link Shutdown#drain()}: starts the sequence unless it has started, without releasing a hold. */
+    boolean requestDrain() {
+        return start(CancelReason.explicit("drain requested (POST /quiesce/drain or Shutdown.drain())"), "DRAIN_REQUEST");
+    }
+
+    /** Lets a sequence started by {@link Shutdown#drain()} go on past its drain. */
+    void releaseHold() {
+        s.holdReleased = true;
+        signalChange();
+    }
+
+    private boolean start(CancelReason why, String kind) {
         s.lock.lock(); // against markReady(): see becameReady()
         try {
             if (!state.compareAndSet(RUNNING, TRIGGERED)) {

@@ -45,7 +45,7 @@ final class WarmUp {
                 ShutdownSequence.class, ShutdownSequence.Wait.class, ShutdownTime.class, CancelReason.Signal.class,
                 CancelReason.ParentCancelled.class, CancelReason.Explicit.class, CancelReason.SubtaskFailed.class,
                 Subtask.State.class, Ingress.class, IngressDescription.class, Clocks.class, LeakProbe.class,
-                LeakProbe.OpenTicket.class,
+                LeakProbe.OpenTicket.class, DrainResult.class,
                 Clocks.defaultClock().getClass(), Clocks.installed().getClass()}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());

@@ -52,14 +52,22 @@ final class ChildJvm implements AutoCloseable {
      * never runs. Tests that want an ignored signal set it in {@code prefix}, after this reset.
      */
     static ChildJvm start(String scenario, Path stateFile, List<String> prefix) throws IOException {
+        // a third SIGTERM's JSON dumps go beside the state file (the test's temporary directory), not to /tmp
+        return start(prefix, List.of("-Dquiesce.dump.dir=" + stateFile.toAbsolutePath().getParent()),
+                ShutdownFixture.class, scenario, stateFile.toString());
+    }
+
+    /** Starts {@code main} with {@code jvmOptions} and {@code args}, as {@link #start(String, Path, List)} does. */
+    static ChildJvm start(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
         cmd.addAll(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ShutdownFixture.class.getName());
-        cmd.add(scenario);
-        cmd.add(stateFile.toString());
+        cmd.add(main.getName());
+        cmd.addAll(List.of(args));
         return new ChildJvm(new ProcessBuilder(cmd).start());
     }
 

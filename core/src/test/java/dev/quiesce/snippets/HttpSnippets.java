@@ -1,6 +1,7 @@
 package dev.quiesce.snippets;
 
 import dev.quiesce.http.DrainingHttpServer;
+import dev.quiesce.http.ManagementServer;
 import dev.quiesce.shutdown.Shutdown;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,8 +36,15 @@ final class HttpSnippets {
                     }
                 })
                 .start();
+        // @start region="management-server"
+        // probes, the live scope tree, the report and the preStop drain, on a port of their own that stays up
+        // while the service port drains
+        var management = ManagementServer.builder(shutdown)
+                .bind(host, 0) // @replace substring="bind(host, 0)" replacement='bind("0.0.0.0", 9090)'
+                .start();
+        // @end
         shutdown.markReady();
         // @end
-        System.out.println("READY " + server.port());
+        System.out.println("READY " + server.port() + " management " + management.port());
     }
 }

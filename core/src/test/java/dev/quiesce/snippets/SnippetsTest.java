@@ -103,9 +103,11 @@ class SnippetsTest {
     @Test
     void drainingHttpServer_servesTheRoute_andExitsZeroOnSigterm() throws Exception {
         try (var jvm = SnippetJvm.start(HttpSnippets.class, "0")) {
-            int port = Integer.parseInt(jvm.awaitLine("READY ").substring("READY ".length()));
+            String[] ready = jvm.awaitLine("READY ").split(" ");
+            int port = Integer.parseInt(ready[1]);
             assertThat(get(port, "/work")).isEqualTo("200 done\n");
             assertThat(get(port, "/health/ready")).startsWith("200");
+            assertThat(get(Integer.parseInt(ready[3]), "/health/ready")).startsWith("200");
             jvm.sigterm();
             assertThat(jvm.waitFor()).as(jvm.describe()).isZero();
         }

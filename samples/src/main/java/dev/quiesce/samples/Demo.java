@@ -56,6 +56,10 @@ public final class Demo {
               --cancel-grace-ms N  how long cancelled requests get to answer (default %d)
               --budget-ms N        the whole shutdown's budget: terminationGracePeriodSeconds in ms (default %d)
               --naive              no Quiesce: the negative control, drops requests on SIGTERM (default off)
+              --management-port N  a management listener (health, /quiesce/tree, /quiesce/report,
+                                   POST /quiesce/drain) on this port of --host (default none)
+            environment: QUIESCE_PRE_DRAIN_MS, QUIESCE_GRACE_MS, QUIESCE_CANCEL_GRACE_MS, QUIESCE_BUDGET_MS and
+              QUIESCE_MANAGEMENT_PORT set the options of the same name (what quiesce check reads); a flag wins
             samples: ./demo.sh sample NAME (e.g. Sample01_SignalHandling, or 01); ./demo.sh sample lists them"""
             .formatted(DemoService.Settings.DEFAULT_HOST, DemoService.Settings.DEFAULT_PORT,
                     DemoService.Settings.DEFAULT_STATE, DemoService.Settings.DEFAULT_PRE_DRAIN.toMillis(),

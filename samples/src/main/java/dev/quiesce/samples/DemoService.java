@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.quiesce.Scope;
 import dev.quiesce.http.DrainingHttpServer;
+import dev.quiesce.http.ManagementServer;
 import dev.quiesce.shutdown.AtomicFiles;
 import dev.quiesce.shutdown.Phase;
 import dev.quiesce.shutdown.Shutdown;
@@ -41,9 +42,26 @@ final class DemoService {
     /** Requests of a second or more in flight (GET /state shows it): tests use it to SIGTERM mid-request. */
     private static final AtomicLong SLOW_IN_FLIGHT = new AtomicLong();
 
-    /** Settings of the service; every duration is in milliseconds on the command line. */
+    /**
+     * Settings of the service; every duration is in milliseconds on the command line. The timings can also come
+     * from the environment, under the names {@code quiesce check} reads ({@code QUIESCE_PRE_DRAIN_MS},
+     * {@code QUIESCE_GRACE_MS}, {@code QUIESCE_CANCEL_GRACE_MS}, {@code QUIESCE_BUDGET_MS}), and the management
+     * port from {@code QUIESCE_MANAGEMENT_PORT}; a flag wins over the environment. {@code managementPort} is -1
+     * for no management listener.
+     */
     record Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
-            Duration budget, boolean naive) {
+            Duration budget, boolean naive, int managementPort) {
+
+        /** Settings without a management listener. */
+        Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
+                Duration budget, boolean naive) {
+            this(host, port, state, preDrain, grace, cancelGrace, budget, naive, -1);
+        }
+
+        /** The environment variables the service reads, each the name of an option's value. */
+        static final Map<String, String> ENV = Map.of("--pre-drain-ms", "QUIESCE_PRE_DRAIN_MS", "--grace-ms",
+                "QUIESCE_GRACE_MS", "--cancel-grace-ms", "QUIESCE_CANCEL_GRACE_MS", "--budget-ms", "QUIESCE_BUDGET_MS",
+                "--management-port", "QUIESCE_MANAGEMENT_PORT");
 
         /** The defaults, which {@link Demo#USAGE} shows. */
         static final String DEFAULT_HOST = "127.0.0.1";
@@ -61,13 +79,25 @@ final class DemoService {
          * @throws IllegalArgumentException with a message that names the option and what it takes
          */
         static Settings parse(String[] args, int from) {
+            return parse(args, from, System.getenv());
+        }
+
+        /**
+         * Parses the options from {@code args[from]} on, over the values in {@code env} (see {@link #ENV}).
+         *
+         * @throws IllegalArgumentException with a message that names the option or variable and what it takes
+         */
+        static Settings parse(String[] args, int from, Map<String, String> env) {
             String host = DEFAULT_HOST;
             int port = DEFAULT_PORT;
             Path state = Path.of(DEFAULT_STATE);
-            Duration preDrain = DEFAULT_PRE_DRAIN;
-            Duration grace = DEFAULT_GRACE;
-            Duration cancelGrace = DEFAULT_CANCEL_GRACE;
-            Duration budget = DEFAULT_BUDGET;
+            Duration preDrain = envMs(env, "--pre-drain-ms", DEFAULT_PRE_DRAIN);
+            Duration grace = envMs(env, "--grace-ms", DEFAULT_GRACE);
+            Duration cancelGrace = envMs(env, "--cancel-grace-ms", DEFAULT_CANCEL_GRACE);
+            Duration budget = envMs(env, "--budget-ms", DEFAULT_BUDGET);
+            String managementEnv = env.get(ENV.get("--management-port"));
+            int managementPort = managementEnv == null ? -1
+                    : (int) number(new String[] {managementEnv}, 0, ENV.get("--management-port"));
             boolean naive = false;
             for (int i = from; i < args.length; i++) {
                 String a = args[i];
@@ -80,10 +110,18 @@ final class DemoService {
                     case "--cancel-grace-ms" -> cancelGrace = Duration.ofMillis(number(args, ++i, a));
                     case "--budget-ms" -> budget = Duration.ofMillis(number(args, ++i, a));
                     case "--naive" -> naive = true;
+                    case "--management-port" -> managementPort = (int) number(args, ++i, a);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive);
+            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive, managementPort);
+        }
+
+        /** The value of {@code option}'s environment variable, if it is set, else {@code dflt}. */
+        private static Duration envMs(Map<String, String> env, String option, Duration dflt) {
+            String name = ENV.get(option);
+            String v = env.get(name);
+            return v == null ? dflt : Duration.ofMillis(number(new String[] {v}, 0, name));
         }
 
         private static long number(String[] args, int i, String option) {
@@ -94,8 +132,9 @@ final class DemoService {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(option + " takes a whole number, was '" + v + "'");
             }
-            if (option.equals("--port") && (n < 0 || n > 65_535)) {
-                throw new IllegalArgumentException("--port takes 0 (any free port) to 65535, was " + n);
+            if ((option.equals("--port") || option.endsWith("MANAGEMENT_PORT") || option.equals("--management-port"))
+                    && (n < 0 || n > 65_535)) {
+                throw new IllegalArgumentException(option + " takes 0 (any free port) to 65535, was " + n);
             }
             if (n < 0) {
                 throw new IllegalArgumentException(option + " takes a number of milliseconds, 0 or more, was " + n);
@@ -256,6 +295,10 @@ final class DemoService {
                     respond(exchange, 200, toJson(view));
                 })
                 .start();
+        if (s.managementPort() >= 0) {
+            var management = ManagementServer.builder(shutdown).bind(s.host(), s.managementPort()).start();
+            out.println("management on http://" + s.host() + ":" + management.port());
+        }
         if (!shutdown.markReady()) { // a SIGTERM since the server started: it closes with the sequence
             return stoppedInStartup(out, shutdown);
         }

@@ -61,7 +61,7 @@ class DemoIT {
         assertThat(out.lines().map(String::strip).toList()).anySatisfy(l -> assertThat(l).startsWith("usage: "));
         // every option the parser knows (DemoService.Settings.parse), each with its default
         for (String option : new String[] {"--host ADDR", "--port N", "--state FILE", "--pre-drain-ms N", "--grace-ms N",
-                "--cancel-grace-ms N", "--budget-ms N", "--naive"}) {
+                "--cancel-grace-ms N", "--budget-ms N", "--naive", "--management-port N"}) {
             assertThat(out).contains("  " + option + " ");
         }
         assertThat(out).contains("(default 127.0.0.1", "(default 0", "(default quiesce-demo-state.json, in the working"
@@ -69,7 +69,7 @@ class DemoIT {
         // each option's text (up to the next option) gives its default
         String options = out.substring(out.indexOf("serve options:"), out.indexOf("samples: "));
         List<String> perOption = List.of(options.split("\n\\s+(?=--)"));
-        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(8)
+        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(9)
                 .allSatisfy(o -> assertThat(o).contains("(default "));
         assertThat(out).contains("./demo.sh sample NAME");
     }

@@ -92,6 +92,11 @@ class RollingUpdateIT {
     }
 
     private Outcome rollingUpdate(boolean noDrain) throws Exception {
+        return rollingUpdate(noDrain, false);
+    }
+
+    /** With {@code preStop}, each old replica gets {@code POST /quiesce/drain} on its management port before SIGTERM. */
+    private Outcome rollingUpdate(boolean noDrain, boolean preStop) throws Exception {
         Path haproxy = haproxyBinary();
         if (haproxy == null) {
             String msg = "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
@@ -106,6 +111,7 @@ class RollingUpdateIT {
         int[] oldPorts = freePorts(replicas);
         int[] newPorts = freePorts(replicas);
         int frontPort = freePorts(1)[0];
+        int[] managementPorts = freePorts(replicas);
         Path socket = dir.resolve("haproxy.sock");
         Path cfg = dir.resolve("haproxy.cfg");
         Files.writeString(cfg, haproxyConfig(frontPort, socket, oldPorts, newPorts));
@@ -121,7 +127,7 @@ class RollingUpdateIT {
         List<String> reports = new ArrayList<>();
         try {
             for (int i = 0; i < replicas; i++) {
-                old.add(startReplica("old-" + i, oldPorts[i], noDrain));
+                old.add(startReplica("old-" + i, oldPorts[i], noDrain, preStop ? managementPorts[i] : -1));
             }
             lb = new ProcessBuilder(haproxy.toString(), "-db", "-f", cfg.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
@@ -175,8 +181,11 @@ class RollingUpdateIT {
                         Thread.sleep(5);
                     }
                 }
+                if (preStop) {
+                    preStopDrain(client, managementPorts[i], stats, lb, "old-" + i, retiring);
+                }
                 retiring.signal("TERM");
-                if (!noDrain) {
+                if (!noDrain && !preStop) {
                     // the load balancer takes the replica out before it stops accepting
                     awaitState(stats, lb, "old-" + i, "DOWN");
                     assertThat(retiring.output()).as("listener must still be open when HAProxy marks it DOWN")
@@ -222,12 +231,20 @@ class RollingUpdateIT {
     }
 
     private DemoProcess startReplica(String name, int port, boolean noDrain) throws Exception {
+        return startReplica(name, port, noDrain, -1);
+    }
+
+    private DemoProcess startReplica(String name, int port, boolean noDrain, int managementPort) throws Exception {
         Path state = DemoProcess.stateFile(dir.resolve(name));
         Files.createDirectories(state.getParent());
-        DemoProcess p = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", Integer.toString(port),
+        List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", Integer.toString(port),
                 "--state", state.toString(),
                 "--pre-drain-ms", noDrain ? "0" : Long.toString(PRE_DRAIN.toMillis()),
-                "--grace-ms", noDrain ? "1" : "10000", "--cancel-grace-ms", "500");
+                "--grace-ms", noDrain ? "1" : "10000", "--cancel-grace-ms", "500"));
+        if (managementPort >= 0) {
+            args.addAll(List.of("--management-port", Integer.toString(managementPort)));
+        }
+        DemoProcess p = DemoProcess.start(args.toArray(String[]::new));
         p.awaitListening();
         return p;
     }
@@ -352,5 +369,42 @@ class RollingUpdateIT {
             }
             return null;
         }
+    }
+
+    /**
+     * The preStop recipe of docs/kubernetes.md: each old replica is drained by {@code POST /quiesce/drain} on its
+     * management port (what {@code exec curl -X POST .../quiesce/drain} in a preStop hook does), and SIGTERM
+     * comes only once that has answered: no request fails, and SIGTERM finishes at once with exit 0.
+     */
+    @Test
+    void aRollingUpdateWithAPreStopDrain_losesNoRequest_andEachReplicaExitsZero() throws Exception {
+        Outcome o = rollingUpdate(false, true);
+        System.out.printf("rolling update with a preStop drain: %d requests, %d failed %s, longest completed %d ms%n",
+                o.requests(), o.failed(), o.failures(), o.longestOkMillis());
+        o.reports().forEach(r -> System.out.println("replica shutdown: " + r));
+        assertThat(o.requests()).isGreaterThan(100);
+        assertThat(o.failures()).as("non-2xx responses and connection errors seen by the client").isEmpty();
+        assertThat(o.reports()).hasSize(3).allSatisfy(r -> assertThat(r.split("DRAIN=", -1)).as("one drain: " + r)
+                .hasSize(2));
+    }
+
+    /**
+     * {@code POST /quiesce/drain}, as a preStop hook sends it: HAProxy takes the replica out during the pre-drain
+     * delay, before its listener closes; the POST answers once the drain is done, and the replica has not
+     * persisted or exited (it waits for SIGTERM).
+     */
+    private static void preStopDrain(HttpClient client, int managementPort, HaproxyStats stats, Process lb,
+            String server, DemoProcess retiring) throws Exception {
+        var drain = client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                + "/quiesce/drain")).POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        awaitState(stats, lb, server, "DOWN");
+        assertThat(retiring.output()).as("listener must still be open when HAProxy marks it DOWN")
+                .doesNotContain("[shutdown] STOP_ACCEPTING ...");
+        HttpResponse<String> answer = drain.get(60, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"drainComplete\":true", "\"trigger\":\"DRAIN_REQUEST\"",
+                "\"requestsInFlight\":0");
+        assertThat(retiring.output()).contains("[shutdown] DRAIN: drained").doesNotContain("[shutdown] PERSIST ...");
     }
 }
