@@ -13,7 +13,10 @@
 # back to back. Targets (issue 13): throughput loss <= 5 %, p99 <= +10 %.
 #
 # Options: --rounds N (6), --seconds S per wrk run (10), --warmup S per server (10), --connections C (50),
-# --threads T (2), --out DIR (benchmarks/target/jetty-overhead), --no-build (use benchmarks.jar as it is).
+# --threads T (2), --out DIR (benchmarks/target/jetty-overhead), --no-build (use benchmarks.jar as it is),
+# --baseline plain-vt (plain Jetty with its blocking handlers on virtual threads, as the adapter runs them,
+# instead of its default thread pool: isolates the adapter's own request path; the files are then named
+# jetty-overhead-vt.*).
 # Writes DIR/jetty-overhead.tsv (one line per round and server), DIR/jetty-overhead.md (the table, machine, JDK,
 # command, load, verdicts) and the raw wrk output of every run (DIR/jetty-overhead-wrk/). With --out
 # docs/benchmarks the figures are published: benchmarks/report.py puts jetty-overhead.md into results.md.
@@ -30,6 +33,7 @@ connections=50
 threads=2
 out=benchmarks/target/jetty-overhead
 build=1
+baseline=plain
 while (($#)); do
     case "$1" in
         --rounds) rounds=$2; shift ;;
@@ -39,11 +43,17 @@ while (($#)); do
         --threads) threads=$2; shift ;;
         --out) out=$2; shift ;;
         --no-build) build=0 ;;
-        -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        --baseline) baseline=$2; shift ;;
+        -h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
+case $baseline in
+    plain) name=jetty-overhead ;;
+    plain-vt) name=jetty-overhead-vt ;;
+    *) echo "--baseline is plain or plain-vt, was: $baseline" >&2; exit 2 ;;
+esac
 if ! command -v wrk > /dev/null; then
     echo "wrk is not installed: apt-get install wrk (Debian/Ubuntu), or brew install wrk" >&2
     exit 2
@@ -55,8 +65,8 @@ if ((build)) || [[ ! -f $jar ]]; then
     echo "== build: ./mvnw -B -q -pl benchmarks -am package -DskipTests"
     ./mvnw -B -q -pl benchmarks -am package -DskipTests
 fi
-mkdir -p "$out/jetty-overhead-wrk"
-raw=$out/jetty-overhead-wrk
+mkdir -p "$out/$name-wrk"
+raw=$out/$name-wrk
 tmp=$(mktemp -d)
 cp "$jar" "$tmp/benchmarks.jar" # a concurrent build must not change the jar under a running server
 jvm=(java -Xms512m -Xmx512m -XX:+UseParallelGC -cp "$tmp/benchmarks.jar")
@@ -70,7 +80,7 @@ cleanup() {
 trap cleanup EXIT
 
 declare -A port
-for kind in plain quiesce; do
+for kind in "$baseline" quiesce; do
     "${jvm[@]}" dev.quiesce.benchmarks.JettyOverheadServer "$kind" > "$tmp/$kind.out" 2> "$tmp/$kind.err" &
     pids+=($!)
     for _ in $(seq 1 300); do
@@ -107,33 +117,33 @@ EOF
 }
 
 echo "== warm-up: ${warmup} s per server"
-for kind in plain quiesce; do
+for kind in "$baseline" quiesce; do
     wrk_run "$kind" "$warmup" "$raw/warmup-$kind.txt" > /dev/null
 done
 
-printf 'round\tserver\trequests_per_s\tp99_ms\terrors\n' > "$out/jetty-overhead.tsv"
+printf 'round\tserver\trequests_per_s\tp99_ms\terrors\n' > "$out/$name.tsv"
 failed=0
 for r in $(seq 1 "$rounds"); do
-    if ((r % 2)); then order=(plain quiesce); else order=(quiesce plain); fi
+    if ((r % 2)); then order=("$baseline" quiesce); else order=(quiesce "$baseline"); fi
     for kind in "${order[@]}"; do
         read -r rps p99 errors < <(wrk_run "$kind" "$seconds" "$raw/round-$r-$kind.txt")
-        printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$kind" "$rps" "$p99" "$errors" >> "$out/jetty-overhead.tsv"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$kind" "$rps" "$p99" "$errors" >> "$out/$name.tsv"
         echo "round $r $kind: $rps req/s, p99 $p99 ms, errors $errors"
         if ((errors > 0)); then failed=1; fi
     done
 done
 
-python3 - "$out" "$rounds" "$seconds" "$warmup" "$connections" "$threads" << 'EOF'
+python3 - "$out" "$rounds" "$seconds" "$warmup" "$connections" "$threads" "$baseline" "$name" << 'EOF'
 import csv, os, platform, statistics, subprocess, sys, datetime
-out, rounds, seconds, warmup, connections, threads = sys.argv[1:]
-rows = list(csv.DictReader(open(os.path.join(out, "jetty-overhead.tsv")), delimiter="\t"))
+out, rounds, seconds, warmup, connections, threads, baseline, name = sys.argv[1:]
+rows = list(csv.DictReader(open(os.path.join(out, name + ".tsv")), delimiter="\t"))
 by = {}
 for row in rows:
     by.setdefault(row["round"], {})[row["server"]] = row
 tput, p99 = [], []
 lines = []
 for r in sorted(by, key=int):
-    a, b = by[r]["plain"], by[r]["quiesce"]
+    a, b = by[r][baseline], by[r]["quiesce"]
     t = float(b["requests_per_s"]) / float(a["requests_per_s"])
     p = float(b["p99_ms"]) / float(a["p99_ms"])
     tput.append(t)
@@ -149,21 +159,22 @@ except OSError:
 summary = f"""Jetty request-path overhead, {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}:
 {os.cpu_count()} CPUs, {platform.platform()}, {java}; load average at the end {' '.join(load)}.
 `wrk -t{threads} -c{connections} -d{seconds}s --latency http://127.0.0.1:PORT/work?ms=0`, {rounds} rounds per
-server after {warmup} s of warm-up each, the order alternating; ratios are quiesce / plain within a round.
+server after {warmup} s of warm-up each, the order alternating; ratios are quiesce / {baseline} within a round.
+{"Baseline: plain Jetty, its default thread pool." if baseline == "plain" else "Baseline: plain Jetty with its blocking handlers on virtual threads (QueuedThreadPool.setVirtualThreadsExecutor), as the adapter runs them."}
 
-| round | plain req/s | quiesce req/s | throughput ratio | plain p99 ms | quiesce p99 ms | p99 ratio |
+| round | {baseline} req/s | quiesce req/s | throughput ratio | {baseline} p99 ms | quiesce p99 ms | p99 ratio |
 |---|---|---|---|---|---|---|
 """ + "\n".join(lines) + f"""
 
 Median of the paired ratios: throughput {mt:.3f} (the adapter {abs(1 - mt) * 100:.1f} % {"below" if mt < 1 else "above"}
-plain Jetty; target: at most 5 % below: {"met" if mt >= 0.95 else "missed"}), p99 {mp:.3f}
+{baseline} Jetty; target: at most 5 % below: {"met" if mt >= 0.95 else "missed"}), p99 {mp:.3f}
 ({abs(mp - 1) * 100:.1f} % {"above" if mp > 1 else "below"}; target: at most 10 % above: {"met" if mp <= 1.10 else "missed"}).
 """ + ("""
 The machine was loaded (load average {} on {} CPUs): a p99 of tens of ms for a request that does nothing is
 scheduling stalls, not the request path, and the ratios move by tens of percent from round to round. Repeat the
 run on a quiet machine before drawing conclusions from these figures.
 """.format(load[0], os.cpu_count()) if load[0] != "?" and float(load[0]) > (os.cpu_count() or 1) else "")
-open(os.path.join(out, "jetty-overhead.md"), "w").write(summary)
+open(os.path.join(out, name + ".md"), "w").write(summary)
 print(summary)
 EOF
 if ((failed)); then
