@@ -730,6 +730,18 @@ def write_report(d, meta, results, failures, foot, shut):
                                            esc(msg).replace("|", "\\|")))
         L.append("")
 
+    # ---- the Jetty request-path overhead: written by benchmarks/jetty-overhead.sh --out DIR, a run of its own
+    for name, against in (("jetty-overhead.md", "plain Jetty"),
+                          ("jetty-overhead-vt.md", "plain Jetty on virtual threads")):
+        jetty = os.path.join(d, name)
+        if os.path.exists(jetty):
+            L.append("## Jetty request-path overhead: quiesce-jetty against %s (benchmarks/jetty-overhead.sh)"
+                     % against)
+            L.append("")
+            with open(jetty) as f:
+                L.extend(f.read().rstrip("\n").split("\n"))
+            L.append("")
+
     with open(os.path.join(d, "results.md"), "w") as f:
         f.write("\n".join(L))
 

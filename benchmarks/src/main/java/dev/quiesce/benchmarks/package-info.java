@@ -12,6 +12,8 @@
  *   <li>{@link dev.quiesce.benchmarks.ShutdownEndToEnd}: SIGTERM to process exit of the demo service, idle and
  *       with 1 000 requests in flight, measured from outside against JVMs without Quiesce (a plain {@code main}
  *       that drives child processes).
+ *   <li>{@link dev.quiesce.benchmarks.JettyOverheadServer}: the server of {@code benchmarks/jetty-overhead.sh}, which
+ *       measures quiesce-jetty's request-path cost against plain Jetty under {@code wrk} (a plain {@code main}).
  * </ul>
  *
  * Run everything and write the results (JSON, a markdown table, a chart) with {@code benchmarks/run.sh};

@@ -20,6 +20,8 @@ class ReadmeExamplesTest {
 
     private static final Path README = Path.of("..", "README.md");
     private static final Path SOURCES = Path.of("src", "test", "java");
+    /** The adapters' README examples are compiled and run in their own modules' tests. */
+    private static final List<Path> ADAPTER_SOURCES = List.of(Path.of("..", "jetty", "src", "test", "java"));
 
     /** A fenced block: the line of its opening fence (1-based) and its text. */
     record Block(int line, String text) {
@@ -32,7 +34,10 @@ class ReadmeExamplesTest {
     void everyJavaBlockOfTheReadme_isARegionOfATestedSourceFile() throws Exception {
         List<Block> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
         assertThat(blocks).as("```java blocks in README.md").isNotEmpty();
-        List<SnippetRegions.Region> regions = SnippetRegions.under(SOURCES);
+        List<SnippetRegions.Region> regions = new ArrayList<>(SnippetRegions.under(SOURCES));
+        for (Path adapter : ADAPTER_SOURCES) {
+            regions.addAll(SnippetRegions.under(adapter));
+        }
 
         List<String> problems = new ArrayList<>();
         for (Block b : blocks) {

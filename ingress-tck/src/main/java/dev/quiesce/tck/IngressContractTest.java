@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.IngressDescription;
@@ -19,12 +18,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,22 +53,19 @@ import org.junit.jupiter.api.Timeout;
  * <p>Not thread-safe; JUnit runs each test on a fresh instance. The tests of one class must not run in
  * parallel (the JVM has one running {@link Shutdown} at a time).
  */
-public abstract class IngressContractTest {
-    private static final Duration LONG = Duration.ofMinutes(10);
-    private static final Duration BOUND = Duration.ofSeconds(30);
+public abstract class IngressContractTest extends ContractSuite {
+    private static final Duration LONG = KitRun.LONG;
+    private static final Duration BOUND = KitRun.BOUND;
 
+    private final List<AutoCloseable> connections = run.connections;
+    private final ExecutorService clients = run.clients;
     private Shutdown shutdown;
     private ServerUnderTest server;
     private Handlers handlers;
     private ProbeIngress probe;
-    private final List<IngressClient.Connection> connections = new CopyOnWriteArrayList<>();
-    private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
 
     /** For subclasses. */
     protected IngressContractTest() {}
-
-    /** The factory that starts the server under test; called once per test. */
-    protected abstract IngressFactory factory();
 
     // ------------------------------------------------------------------ the contract
 
@@ -333,44 +327,11 @@ public abstract class IngressContractTest {
     // ------------------------------------------------------------------ the kit's plumbing
 
     private void start(UnaryOperator<Shutdown.Builder> config) throws Exception {
-        Shutdown.Builder b = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
-                .platformBudget(Duration.ofMinutes(30)).cancelGrace(Duration.ofSeconds(2));
-        shutdown = config.apply(b).start();
-        handlers = new Handlers();
-        server = factory().start(shutdown, handlers);
-        if (server == null) {
-            fail("the IngressFactory returned null: return the started server, e.g. ServerUnderTest.http1(ingress,"
-                    + " address)");
-        }
-        probe = new ProbeIngress();
-        shutdown.ingress(probe); // after the adapter's: see the class comment
-        shutdown.markReady();
-    }
-
-    /**
-     * Ends what a test left: its shutdown (cut short), the handlers, the client connections.
-     *
-     * @throws InterruptedException if interrupted while the shutdown ends
-     */
-    @AfterEach
-    protected final void endTheTest() throws InterruptedException {
-        try {
-            if (shutdown != null) {
-                shutdown.initiate("tck: the test ended");
-                shutdown.escalate();
-                if (handlers != null) {
-                    handlers.release(1_000);
-                }
-                if (shutdown.awaitTermination(BOUND).isEmpty()) {
-                    fail("the shutdown did not end within " + BOUND + " of its escalation");
-                }
-            }
-        } finally {
-            for (IngressClient.Connection c : connections) {
-                c.close();
-            }
-            clients.shutdownNow();
-        }
+        run.start(factory(), config);
+        shutdown = run.shutdown;
+        server = run.server;
+        handlers = run.handlers;
+        probe = run.probe;
     }
 
     private IngressClient.Connection open() throws IOException {
@@ -397,33 +358,16 @@ public abstract class IngressContractTest {
         return report;
     }
 
-    /** The report's entry for the adapter's ingress, with the counts checked. */
     private IngressDescription assertCounts(ShutdownReport report, long accepted, long completed, long drained,
             long cancelled) {
-        String name = server.ingress().describe().name();
-        List<IngressDescription> entries = report.ingresses().stream().filter(d -> d.name().equals(name)).toList();
-        assertEquals(1, entries.size(), "the report must list the ingress '" + name + "' once: " + report.ingresses());
-        IngressDescription d = entries.get(0);
-        String what = "report entry " + d;
-        assertEquals(accepted, d.accepted(), () -> what + ": accepted");
-        assertEquals(completed, d.completed(), () -> what + ": completed");
-        assertEquals(drained, d.drained(), () -> what + ": drained (completed after stopAccepting() began)");
-        assertEquals(cancelled, d.cancelled(), () -> what + ": cancelled");
-        assertEquals(0, d.inFlight(), () -> what + ": in flight after the shutdown");
-        assertTrue(report.hooks().stream().anyMatch(h -> h.phase() == Phase.STOP_ACCEPTING && h.name().equals(name)
-                && h.status() == ShutdownReport.HookStatus.OK), () -> "stopAccepting() must return within its budget"
-                + " share (reported OK): " + report.hooks());
-        return d;
+        return run.assertCounts(report, accepted, completed, drained, cancelled);
     }
 
     private static void await(CountDownLatch latch) throws InterruptedException {
         latch.await(); // the test's @Timeout bounds it
     }
 
-    /** Polls {@code condition} every millisecond; the test's @Timeout bounds the wait. */
     private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        while (!condition.getAsBoolean()) {
-            Thread.sleep(1);
-        }
+        KitRun.awaitTrue(condition);
     }
 }

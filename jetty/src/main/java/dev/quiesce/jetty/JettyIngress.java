@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
  * every network connector's listening channel; {@code inFlight()} counts the requests that reached the
  * application's handler (health probes and connections without a complete request head are not requests);
  * {@code goAway()} shuts the connectors down the Jetty way (HTTP/1.1 responses carry {@code Connection: close},
- * HTTP/2 sessions get a graceful GOAWAY, then a final one once their streams are done); {@code forceClose()}
+ * HTTP/2 sessions get a graceful GOAWAY, then at once one with their last stream id); {@code forceClose()}
  * cancels the handlers still running, which answer 503, and then closes every connection; {@code describe()}
  * gives the exact counts.
  *

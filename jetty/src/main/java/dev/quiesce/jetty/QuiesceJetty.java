@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  *       that ignore readiness reconnect on every request).
  *   <li>STOP_ACCEPTING: every network connector's listening channel is closed, so new connections are refused at
  *       once; Jetty's stop timeout is set from the remaining budget. From here on HTTP/1.1 responses carry
- *       {@code Connection: close} and HTTP/2 sessions get a graceful GOAWAY (their streams in flight complete, new
- *       ones are refused), then a final one; the application's Graceful components shut down (WebSockets are
+ *       {@code Connection: close} and HTTP/2 sessions get a graceful GOAWAY, then at once one with their last
+ *       stream id (their streams in flight complete, new ones are refused); the application's Graceful components shut down (WebSockets are
  *       closed with 1001), except a {@code GracefulHandler}, which would refuse requests still served. The
  *       requests' scope is asked to stop ({@code Scope.stopRequested()}
  *       turns true in a handler), so a streaming handler (SSE) ends its stream and its request completes.
@@ -301,10 +301,19 @@ public final class QuiesceJetty {
     private void goAway() {
         scope.requestStop(); // streaming handlers (SSE) poll Scope.stopRequested() and end their streams
         // the application's Graceful components (WebSocket session trackers close their sessions with 1001), but
-        // not a GracefulHandler: it would answer 503 to requests on connections still open, which are served
+        // not a GracefulHandler: it would answer 503 to requests on connections still open, which are served; nor
+        // a connector or what it contains: the HTTP/2 factory's session container waits for every session to end,
+        // which after the final GOAWAY is when the client closes (its sessions get their goodbye below, and the
+        // adapter's count, not the sessions, decides when the drain ends)
+        var connectorParts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Graceful, Boolean>());
+        for (Connector c : server.getConnectors()) {
+            if (c instanceof org.eclipse.jetty.util.component.Container container) {
+                connectorParts.addAll(container.getContainedBeans(Graceful.class));
+            }
+        }
         List<CompletableFuture<Void>> goodbyes = new ArrayList<>();
         for (Graceful g : server.getContainedBeans(Graceful.class)) {
-            if (!(g instanceof Connector) && !(g instanceof GracefulHandler)) {
+            if (!(g instanceof Connector) && !(g instanceof GracefulHandler) && !connectorParts.contains(g)) {
                 goodbyes.add(g.shutdown());
             }
         }
@@ -312,11 +321,26 @@ public final class QuiesceJetty {
         for (Connector c : server.getConnectors()) {
             for (EndPoint ep : c.getConnectedEndPoints()) {
                 if (ep.getConnection() instanceof HTTP2Connection h2) {
-                    h2.getSession().shutdown(); // graceful GOAWAY; the final one once its streams are done
+                    goAway(h2.getSession());
                 }
             }
         }
         scope.wake();
+    }
+
+    /**
+     * An HTTP/2 session's goodbye: the graceful GOAWAY (last stream id 2^31-1), then the one with the last stream
+     * id the session has taken. Jetty's own {@code shutdown()} sends the first only and goes on serving new streams
+     * until its streams in flight are done; after the second, Jetty ignores a new stream, which its client sees is
+     * above the last stream id, unprocessed and safe to retry elsewhere. The second follows at once, not after a
+     * PING round trip (Jetty's session gives no PING acknowledgement to the server's code): a stream the client
+     * sent before it saw the first is refused the same way. The streams in flight complete; the session ends once
+     * they have.
+     */
+    private static void goAway(org.eclipse.jetty.http2.HTTP2Session session) {
+        session.shutdown();
+        session.close(org.eclipse.jetty.http2.ErrorCode.NO_ERROR.code, "the server is shutting down",
+                org.eclipse.jetty.util.Callback.NOOP);
     }
 
     void forceClose() {

@@ -91,6 +91,9 @@ class QuiesceJettyAttachTest {
         ShutdownReport report = shutdown.awaitTermination();
         assertEquals(ShutdownReport.Outcome.CLEAN, report.outcome(), report::toText);
         assertTrue(jetty.server().isStopped(), "the server is stopped once drained");
+        assertTrue(app.slowThread.get().matches("/shutdown/http/req-\\d+"), "a request's thread is named"
+                + " <scope path>/req-N: " + app.slowThread.get());
+        assertEquals("/shutdown/http", app.slowScope.get(), "a request runs in the scope /shutdown/http");
         assertThrows(IllegalStateException.class, () -> QuiesceJetty.attach(shutdown, jetty.server()),
                 "a server is attached once");
     }

@@ -401,6 +401,31 @@ class SamplesIT {
                 "verdict: a grace shorter than the p99 cancels requests that would have finished; size it on the tail");
     }
 
+    @Test
+    void sample16_jettysStopCutsTheRequestsInFlightAndAKeptAliveClient_whileQuiesceJettyAnswersEveryOne()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample16_JettyDraining");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        run.assertInOrder("wrong: 20 requests of 1500 ms in flight on a plain Jetty Server, a kept-alive client idle;"
+                        + " server.stop()",
+                "wrong: 0 of 20 answered, 20 cut: the connection closed without a response",
+                "wrong: the kept-alive client's next request: the connection was closed under it, no response",
+                "right: 20 requests of 1500 ms in flight on QuiesceJetty, a kept-alive client idle; sending SIGTERM to"
+                        + " myself",
+                "right: phase DRAIN: the requests in flight run to the end",
+                "right: the kept-alive client's next request: answered 200, with Connection: close, then a clean close",
+                "right: a new connection during DRAIN: refused (the client retries on another replica)",
+                "right: 20 of 20 answered 200",
+                "shutdown report: signal SIGTERM (SIGNAL), outcome CLEAN, exit code 0",
+                "  ingress jetty (HTTP/1.1+h2c on 127.0.0.1:",
+                "verdict: Jetty's stop() cuts all 20 requests in flight and the kept-alive client's next one; "
+                        + "QuiesceJetty answers all 21 and exits 0");
+        assertThat(run.line("  ingress jetty ")).endsWith(": 22 accepted, 22 completed (21 while draining), 0 cancelled,"
+                + " 0 in flight");
+        assertThat(run.lines().getLast()).startsWith("verdict: ");
+    }
+
     /**
      * The README's way to run a sample, {@code ./demo.sh sample <Name>}, on a machine whose default java (on
      * PATH and in JAVA_HOME) is a JDK 17: the script finds a JDK 25 itself. The JDK 17 here is a stand-in that

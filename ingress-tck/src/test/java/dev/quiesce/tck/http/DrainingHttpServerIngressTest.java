@@ -2,6 +2,7 @@ package dev.quiesce.tck.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import dev.quiesce.http.DrainingHttpServer;
+import dev.quiesce.tck.Handlers;
 import dev.quiesce.tck.Http1Client;
 import dev.quiesce.tck.IngressContractTest;
 import dev.quiesce.tck.IngressFactory;
@@ -25,13 +26,35 @@ class DrainingHttpServerIngressTest extends IngressContractTest {
 
     @Override
     protected IngressFactory factory() {
+        return jdk();
+    }
+
+    /** The JDK adapter with the kit's routes, {@link Route#EVENTS} included. */
+    static IngressFactory jdk() {
         return (shutdown, handlers) -> {
             DrainingHttpServer server = DrainingHttpServer.builder(shutdown).bind("127.0.0.1", 0)
                     .route(Http1Client.path(Route.QUICK), ex -> send(ex, handlers::quick))
                     .route(Http1Client.path(Route.SLOW), ex -> send(ex, handlers::slow))
+                    .route(Http1Client.path(Route.EVENTS), ex -> stream(ex, handlers))
                     .start();
             return ServerUnderTest.http1(server.ingress(), server.address());
         };
+    }
+
+    /** Server-sent events: 200, chunked, one flush per event; the stream ends when the handler returns. */
+    private static void stream(HttpExchange exchange, Handlers handlers) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = exchange.getResponseBody()) {
+            handlers.events(event -> {
+                out.write(event.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            });
+        } catch (InterruptedException e) {
+            var io = new InterruptedIOException("cancelled");
+            io.initCause(e);
+            throw io;
+        }
     }
 
     private static void send(HttpExchange exchange, Body body) throws IOException {
