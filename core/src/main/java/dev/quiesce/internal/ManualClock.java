@@ -17,6 +17,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A {@link QuiesceClock} whose time moves only when a test calls {@link #advance(Duration)}: scope deadlines,
@@ -224,6 +225,32 @@ public final class ManualClock implements QuiesceClock {
         return done.getAsBoolean();
     }
 
+    /**
+     * {@link #runUntil} again and again until {@code done} holds, waiting a real millisecond between runs for
+     * threads that do not wait on the clock yet (a shutdown's coordinator right after the trigger): what a test
+     * calls to let a whole timeline run out in virtual time. Each run moves the time at most {@code limit}'s
+     * value ahead, read anew before each run (a shutdown's {@code remaining()}, so that the clock never reaches
+     * the watchdog's time).
+     *
+     * @return whether {@code done} held before {@code realPatience} of real time had passed
+     * @throws IllegalStateException as {@link #runUntilIdle(int, Duration)} does
+     * @throws AssertionError as {@link #runUntilIdle(int, Duration)} does
+     * @throws InterruptedException if interrupted while waiting for threads to settle
+     */
+    public boolean runUntilDone(BooleanSupplier done, Supplier<Duration> limit, Duration realPatience)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - start > realPatience.toNanos()) {
+                return false;
+            }
+            if (!runUntil(done, limit.get())) {
+                LockSupport.parkNanos(this, POLL_NANOS); // a bounded poll of observed state, in real time
+            }
+        }
+        return true;
+    }
+
     private static final BooleanSupplier NEVER = () -> false;
     private static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(10);
 
@@ -284,7 +311,9 @@ public final class ManualClock implements QuiesceClock {
                     busy.add(t);
                 }
             }
-            for (Thread t : CurrentScope.liveSubtaskThreads()) { // e.g. interrupted by a deadline just fired
+            List<Thread> watched = CurrentScope.liveSubtaskThreads(); // e.g. interrupted by a deadline just fired
+            watched.addAll(Clocks.workers()); // a shutdown hook's thread, which the coordinator waits for
+            for (Thread t : watched) {
                 if (!busy.contains(t) && (t.isInterrupted() || !settled(t))) {
                     busy.add(t);
                 }
