@@ -65,6 +65,7 @@ public final class ManualClock implements QuiesceClock {
     private final PriorityQueue<Task> tasks = new PriorityQueue<>(
             Comparator.comparingLong((Task t) -> t.due).thenComparingLong(t -> t.seq)); // no wrap: saturated
     private final Map<Thread, Long> waiters = new ConcurrentHashMap<>();
+    private final Map<Thread, CountDownLatch> latchWaits = new ConcurrentHashMap<>(); // the waiters of await()
     private final long originNanos = System.nanoTime();
     private final Instant originInstant;
     private volatile long now = originNanos;
@@ -313,6 +314,11 @@ public final class ManualClock implements QuiesceClock {
             }
             List<Thread> watched = CurrentScope.liveSubtaskThreads(); // e.g. interrupted by a deadline just fired
             watched.addAll(Clocks.workers()); // a shutdown hook's thread, which the coordinator waits for
+            latchWaits.forEach((t, latch) -> { // its latch opened: it returns as soon as it runs, not settled yet
+                if (latch.getCount() == 0) {
+                    watched.add(t);
+                }
+            });
             for (Thread t : watched) {
                 if (!busy.contains(t) && (t.isInterrupted() || !settled(t))) {
                     busy.add(t);
@@ -344,6 +350,10 @@ public final class ManualClock implements QuiesceClock {
     }
 
     private boolean settled(Thread t) {
+        CountDownLatch latch = latchWaits.get(t);
+        if (latch != null && latch.getCount() == 0) {
+            return false; // woken by the count-down, not yet back from the wait
+        }
         Long at = waiters.get(t);
         if (at != null) {
             return at - now > 0;
@@ -461,6 +471,7 @@ public final class ManualClock implements QuiesceClock {
             return latch.getCount() == 0;
         }
         long deadline = Timers.saturatedAdd(now, nanos);
+        latchWaits.put(Thread.currentThread(), latch);
         register(deadline);
         try {
             for (;;) {
@@ -473,6 +484,7 @@ public final class ManualClock implements QuiesceClock {
             }
         } finally {
             waiters.remove(Thread.currentThread());
+            latchWaits.remove(Thread.currentThread());
         }
     }
 
