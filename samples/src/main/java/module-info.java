@@ -3,5 +3,7 @@ module dev.quiesce.samples {
     requires dev.quiesce;
     requires jdk.httpserver; // the demo service and the HTTP samples
     requires java.net.http; // the demo's self-demo load generator
-    requires dev.quiesce.test; // Sample18: the test kit's rehearsal and virtual clock, run from a main
+    // Sample18 runs the test kit from its main; static: the demo and the other samples run on the module path
+    // without it (ModulePathIT), and on the class path (the demo jar) it is there
+    requires static dev.quiesce.test;
 }
