@@ -10,4 +10,7 @@ module dev.quiesce.samples {
     requires org.eclipse.jetty.http;
     requires org.eclipse.jetty.util;
     requires org.eclipse.jetty.http2.server;
+    // Sample18 runs the test kit from its main; static: the demo and the other samples run on the module path
+    // without it (ModulePathIT), and on the class path (the demo jar) it is there
+    requires static dev.quiesce.test;
 }

@@ -3,6 +3,8 @@ package dev.quiesce.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Condition;
@@ -33,6 +35,7 @@ public final class Clocks {
 
     private static final ReentrantLock INSTALL = new ReentrantLock(); // install and restore only, never a read
     private static volatile QuiesceClock clock = SystemClock.INSTANCE;
+    private static final Set<Thread> WORKERS = ConcurrentHashMap.newKeySet();
 
     /** The system's clock, the one installed unless a test installed another. */
     public static QuiesceClock defaultClock() {
@@ -89,6 +92,31 @@ public final class Clocks {
      */
     public static boolean await(CountDownLatch latch, long nanos) throws InterruptedException {
         return clock.await(latch, nanos);
+    }
+
+    /**
+     * Marks {@code worker}, a thread Quiesce starts outside any scope and waits for with a timed wait of this
+     * clock (a shutdown hook's thread), as working until {@link #finished} is called for it: a manual clock lets
+     * it settle (wait, block or end) before it moves the time, so that a hook that merely computes on a loaded
+     * machine is not timed out by a test's clock. Only while a clock other than the default is installed: on
+     * the default clock it costs one volatile read.
+     */
+    public static void working(Thread worker) {
+        if (clock != SystemClock.INSTANCE) {
+            WORKERS.add(worker);
+        }
+    }
+
+    /** Ends {@link #working} for {@code worker}. */
+    public static void finished(Thread worker) {
+        if (!WORKERS.isEmpty()) {
+            WORKERS.remove(worker);
+        }
+    }
+
+    /** The threads marked {@link #working} now. */
+    static Set<Thread> workers() {
+        return WORKERS;
     }
 
     /**

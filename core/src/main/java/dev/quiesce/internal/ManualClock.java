@@ -17,6 +17,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A {@link QuiesceClock} whose time moves only when a test calls {@link #advance(Duration)}: scope deadlines,
@@ -64,6 +65,7 @@ public final class ManualClock implements QuiesceClock {
     private final PriorityQueue<Task> tasks = new PriorityQueue<>(
             Comparator.comparingLong((Task t) -> t.due).thenComparingLong(t -> t.seq)); // no wrap: saturated
     private final Map<Thread, Long> waiters = new ConcurrentHashMap<>();
+    private final Map<Thread, CountDownLatch> latchWaits = new ConcurrentHashMap<>(); // the waiters of await()
     private final long originNanos = System.nanoTime();
     private final Instant originInstant;
     private volatile long now = originNanos;
@@ -224,6 +226,32 @@ public final class ManualClock implements QuiesceClock {
         return done.getAsBoolean();
     }
 
+    /**
+     * {@link #runUntil} again and again until {@code done} holds, waiting a real millisecond between runs for
+     * threads that do not wait on the clock yet (a shutdown's coordinator right after the trigger): what a test
+     * calls to let a whole timeline run out in virtual time. Each run moves the time at most {@code limit}'s
+     * value ahead, read anew before each run (a shutdown's {@code remaining()}, so that the clock never reaches
+     * the watchdog's time).
+     *
+     * @return whether {@code done} held before {@code realPatience} of real time had passed
+     * @throws IllegalStateException as {@link #runUntilIdle(int, Duration)} does
+     * @throws AssertionError as {@link #runUntilIdle(int, Duration)} does
+     * @throws InterruptedException if interrupted while waiting for threads to settle
+     */
+    public boolean runUntilDone(BooleanSupplier done, Supplier<Duration> limit, Duration realPatience)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - start > realPatience.toNanos()) {
+                return false;
+            }
+            if (!runUntil(done, limit.get())) {
+                LockSupport.parkNanos(this, POLL_NANOS); // a bounded poll of observed state, in real time
+            }
+        }
+        return true;
+    }
+
     private static final BooleanSupplier NEVER = () -> false;
     private static final Duration DEFAULT_PATIENCE = Duration.ofSeconds(10);
 
@@ -284,7 +312,14 @@ public final class ManualClock implements QuiesceClock {
                     busy.add(t);
                 }
             }
-            for (Thread t : CurrentScope.liveSubtaskThreads()) { // e.g. interrupted by a deadline just fired
+            List<Thread> watched = CurrentScope.liveSubtaskThreads(); // e.g. interrupted by a deadline just fired
+            watched.addAll(Clocks.workers()); // a shutdown hook's thread, which the coordinator waits for
+            latchWaits.forEach((t, latch) -> { // its latch opened: it returns as soon as it runs, not settled yet
+                if (latch.getCount() == 0) {
+                    watched.add(t);
+                }
+            });
+            for (Thread t : watched) {
                 if (!busy.contains(t) && (t.isInterrupted() || !settled(t))) {
                     busy.add(t);
                 }
@@ -315,6 +350,10 @@ public final class ManualClock implements QuiesceClock {
     }
 
     private boolean settled(Thread t) {
+        CountDownLatch latch = latchWaits.get(t);
+        if (latch != null && latch.getCount() == 0) {
+            return false; // woken by the count-down, not yet back from the wait
+        }
         Long at = waiters.get(t);
         if (at != null) {
             return at - now > 0;
@@ -432,6 +471,7 @@ public final class ManualClock implements QuiesceClock {
             return latch.getCount() == 0;
         }
         long deadline = Timers.saturatedAdd(now, nanos);
+        latchWaits.put(Thread.currentThread(), latch);
         register(deadline);
         try {
             for (;;) {
@@ -444,6 +484,7 @@ public final class ManualClock implements QuiesceClock {
             }
         } finally {
             waiters.remove(Thread.currentThread());
+            latchWaits.remove(Thread.currentThread());
         }
     }
 

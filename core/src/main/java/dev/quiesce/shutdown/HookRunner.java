@@ -35,9 +35,11 @@ final class HookRunner {
             } catch (Throwable e) {
                 error.set(e);
             } finally {
+                dev.quiesce.internal.Clocks.finished(Thread.currentThread());
                 done.countDown();
             }
         });
+        dev.quiesce.internal.Clocks.working(t); // a test's manual clock lets it run before it moves the time
         long start = ShutdownTime.nanoTime();
         t.start();
         boolean finished;
@@ -56,6 +58,7 @@ final class HookRunner {
         }
         Duration took = Duration.ofNanos(ShutdownTime.nanoTime() - start);
         if (!finished) {
+            dev.quiesce.internal.Clocks.finished(t); // abandoned: nothing waits for it any more
             t.interrupt();
             return new Result(Status.TIMED_OUT, took, null);
         }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.CancelReason;
 import dev.quiesce.Threads;
+import dev.quiesce.internal.ManualClock;
+import dev.quiesce.internal.SystemClockAfterEach;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,9 +14,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** How the sequence drives a registered {@link Ingress}: the phases it is called in, the drain, the report. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(SystemClockAfterEach.class)
 class IngressTest {
 
     /** An ingress that records its calls and counts its work in a tracker of its own. */
@@ -114,12 +118,17 @@ class IngressTest {
     void workLeftAtTheEndOfTheGracePeriod_isForceClosed_andTheOutcomeIsForced() throws Exception {
         var events = new CopyOnWriteArrayList<String>();
         var fake = new FakeIngress(events);
-        Shutdown shutdown = builder(events).gracePeriod(Duration.ofMillis(200)).start();
-        shutdown.ingress(fake);
-        shutdown.markReady();
-        fake.tracker.enter(); // never ends
-        shutdown.initiate(CancelReason.explicit("test"));
-        ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            Shutdown shutdown = builder(events).gracePeriod(Duration.ofSeconds(15)).start();
+            shutdown.ingress(fake);
+            shutdown.markReady();
+            fake.tracker.enter(); // never ends
+            shutdown.initiate(CancelReason.explicit("test"));
+            report = ShutdownTest.inVirtualTime(clock, shutdown);
+        }
+        assertThat(report.phase(Phase.DRAIN).orElseThrow().duration()).isEqualTo(Duration.ofSeconds(15));
 
         assertThat(events).containsSubsequence("stopAccepting", "goAway", "start CANCEL", "forceClose");
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.FORCED);
@@ -221,13 +230,17 @@ class IngressTest {
             }
         };
         var fine = new FakeIngress(events);
-        Shutdown shutdown = builder(events).gracePeriod(Duration.ofMillis(200)).start();
-        shutdown.ingress(broken);
-        shutdown.ingress(fine);
-        shutdown.markReady();
-        fine.tracker.enter(); // never ends: the drain does not complete, so both are force-closed
-        shutdown.initiate(CancelReason.explicit("test"));
-        ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            Shutdown shutdown = builder(events).gracePeriod(Duration.ofSeconds(15)).start();
+            shutdown.ingress(broken);
+            shutdown.ingress(fine);
+            shutdown.markReady();
+            fine.tracker.enter(); // never ends: the drain does not complete, so both are force-closed
+            shutdown.initiate(CancelReason.explicit("test"));
+            report = ShutdownTest.inVirtualTime(clock, shutdown);
+        }
 
         assertThat(events).containsSubsequence("stopAccepting broken", "stopAccepting", "goAway broken", "goAway",
                 "forceClose broken", "forceClose", "start REPORT");

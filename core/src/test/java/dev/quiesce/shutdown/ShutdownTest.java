@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quiesce.CancelReason;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
+import dev.quiesce.internal.ManualClock;
+import dev.quiesce.internal.SystemClockAfterEach;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,10 +21,15 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sequence in-process, triggered programmatically, with the exit policy RETURN. */
+/**
+ * The sequence in-process, triggered programmatically, with the exit policy RETURN. The tests whose sequence
+ * waits out a budget, a grace period or a hook timeout run it in virtual time ({@link #inVirtualTime}).
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(SystemClockAfterEach.class)
 class ShutdownTest {
 
     @TempDir
@@ -39,6 +46,17 @@ class ShutdownTest {
                         events.add("start " + phase);
                     }
                 });
+    }
+
+    /**
+     * Lets the sequence, already started, run to its end in {@code clock}'s time (the clock installed before
+     * the shutdown was built), never past its budget; returns its report.
+     */
+    static ShutdownReport inVirtualTime(ManualClock clock, Shutdown shutdown) throws InterruptedException {
+        assertThat(clock.runUntilDone(() -> shutdown.report().isPresent(), shutdown::remaining,
+                SystemClockAfterEach.PATIENCE)).as("the sequence ended (it is in phase %s, %s)", shutdown.phase(),
+                        clock).isTrue();
+        return shutdown.report().orElseThrow();
     }
 
     @Test
@@ -153,19 +171,25 @@ class ShutdownTest {
     void workThatOutlivesTheGrace_isCancelledWithTheShutdownReason_andTheOutcomeIsForced() throws Exception {
         var seen = new AtomicReference<CancelReason>();
         var started = new CountDownLatch(1);
-        Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).gracePeriod(Duration.ofMillis(100)).start();
-        shutdown.fork("slow", () -> {
-            started.countDown();
-            try {
-                Thread.sleep(Duration.ofDays(1)); // ignores the soft stop, but not the interrupt
-            } catch (InterruptedException e) {
-                seen.set(Scope.current().cancelReason().orElseThrow());
-                throw e;
-            }
-        });
-        started.await();
-        shutdown.initiate(new CancelReason.Signal("TERM"));
-        ShutdownReport report = shutdown.awaitTermination();
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).gracePeriod(Duration.ofSeconds(15)).start();
+            shutdown.fork("slow", () -> {
+                started.countDown();
+                try {
+                    Thread.sleep(Duration.ofDays(1)); // ignores the soft stop, but not the interrupt
+                } catch (InterruptedException e) {
+                    seen.set(Scope.current().cancelReason().orElseThrow());
+                    throw e;
+                }
+            });
+            started.await();
+            shutdown.initiate(new CancelReason.Signal("TERM"));
+            report = inVirtualTime(clock, shutdown);
+        }
+        assertThat(report.phase(Phase.DRAIN).orElseThrow().duration()).as("the whole grace, no more")
+                .isEqualTo(Duration.ofSeconds(15));
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.FORCED);
         assertThat(report.tasksCancelled()).isEqualTo(1);
         assertThat(report.stragglers()).isEmpty();
@@ -325,30 +349,62 @@ class ShutdownTest {
     @Test
     void tenHooksOneHangs_theOtherNineRun_andTheHungOneIsTimedOut_inEveryHookPhase() throws Exception {
         var events = new CopyOnWriteArrayList<String>();
-        Shutdown shutdown = builder(events)
-                .stopAcceptingBudget(Duration.ofSeconds(1))
-                .persistBudget(Duration.ofSeconds(1))
-                .cleanupBudget(Duration.ofSeconds(1))
-                .start();
-        for (int i = 0; i < 10; i++) {
-            String name = "hook-" + i;
-            boolean hangs = i == 3;
-            shutdown.onStopAccepting(name, () -> hangOr(hangs, events, "listener " + name));
-            shutdown.onPersist(name, budget -> hangOr(hangs, events, "persist " + name));
-            shutdown.onCleanup(name, () -> hangOr(hangs, events, "cleanup " + name));
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            Shutdown shutdown = builder(events)
+                    .platformBudget(Duration.ofMinutes(1))
+                    .stopAcceptingBudget(Duration.ofSeconds(10))
+                    .persistBudget(Duration.ofSeconds(10))
+                    .cleanupBudget(Duration.ofSeconds(10))
+                    .start();
+            for (int i = 0; i < 10; i++) {
+                String name = "hook-" + i;
+                boolean hangs = i == 3;
+                shutdown.onStopAccepting(name, () -> hangOr(hangs, events, "listener " + name));
+                shutdown.onPersist(name, budget -> hangOr(hangs, events, "persist " + name));
+                shutdown.onCleanup(name, () -> hangOr(hangs, events, "cleanup " + name));
+            }
+            shutdown.markReady();
+            shutdown.initiate("test");
+            report = inVirtualTime(clock, shutdown);
         }
-        shutdown.markReady();
-        shutdown.initiate("test");
-        ShutdownReport report = shutdown.awaitTermination();
         for (Phase p : List.of(Phase.STOP_ACCEPTING, Phase.PERSIST, Phase.CLEANUP)) {
             var mine = report.hooks().stream().filter(h -> h.phase() == p).toList();
             assertThat(mine).as(p + ": " + report.toText()).hasSize(10);
             assertThat(mine).filteredOn(h -> h.status() == ShutdownReport.HookStatus.OK).as(p.name()).hasSize(9);
+            // the hooks before it took no time: it had the 10 s minus the shares (1 s each) of the hooks after it,
+            // six of them, or three in CLEANUP, which runs in reverse order
+            Duration budget = Duration.ofSeconds(p == Phase.CLEANUP ? 7 : 4);
             assertThat(mine).filteredOn(h -> h.status() == ShutdownReport.HookStatus.TIMED_OUT).as(p.name())
-                    .singleElement().satisfies(h -> assertThat(h.name()).isEqualTo("hook-3"));
+                    .singleElement().satisfies(h -> {
+                        assertThat(h.name()).isEqualTo("hook-3");
+                        assertThat(h.duration()).isEqualTo(budget);
+                    });
         }
         assertThat(events).filteredOn(e -> e.startsWith("cleanup ")).hasSize(9).contains("cleanup hook-0");
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.HOOKS_FAILED);
+    }
+
+    /** Regression: the manual clock moved to a hook's timeout while the hook's thread still computed. */
+    @Test
+    void inVirtualTime_aHookThatComputes_isNotTimedOutByTheClock_whileItRuns() throws Exception {
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            Shutdown shutdown = builder(new CopyOnWriteArrayList<>()).start();
+            shutdown.onPersist("computes", budget -> {
+                long until = System.nanoTime() + Duration.ofMillis(100).toNanos(); // real CPU work, no clock wait
+                while (System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
+            }, Duration.ofSeconds(1));
+            shutdown.markReady();
+            shutdown.initiate("test");
+            report = inVirtualTime(clock, shutdown);
+        }
+        assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::status, ShutdownReport.HookOutcome::duration)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(ShutdownReport.HookStatus.OK, Duration.ZERO));
     }
 
     private static void hangOr(boolean hangs, List<String> events, String event) throws InterruptedException {
@@ -413,15 +469,21 @@ class ShutdownTest {
     @Test
     void aPersistHookThatHangs_isTimedOut_andCleanupStillRuns() throws Exception {
         var events = new CopyOnWriteArrayList<String>();
-        Shutdown shutdown = builder(events).start();
-        shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), Duration.ofMillis(100));
-        shutdown.onCleanup("after", () -> events.add("cleanup ran"));
-        shutdown.markReady(); // state hooks run only for a service that became ready
-        shutdown.initiate("test");
-        ShutdownReport report = shutdown.awaitTermination();
-        assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::name, ShutdownReport.HookOutcome::status)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("hangs", ShutdownReport.HookStatus.TIMED_OUT),
-                        org.assertj.core.groups.Tuple.tuple("after", ShutdownReport.HookStatus.OK));
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            Shutdown shutdown = builder(events).start();
+            shutdown.onPersist("hangs", budget -> Thread.sleep(Duration.ofDays(1)), Duration.ofSeconds(3));
+            shutdown.onCleanup("after", () -> events.add("cleanup ran"));
+            shutdown.markReady(); // state hooks run only for a service that became ready
+            shutdown.initiate("test");
+            report = inVirtualTime(clock, shutdown);
+        }
+        assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::name, ShutdownReport.HookOutcome::status,
+                ShutdownReport.HookOutcome::duration).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("hangs", ShutdownReport.HookStatus.TIMED_OUT,
+                                Duration.ofSeconds(3)),
+                        org.assertj.core.groups.Tuple.tuple("after", ShutdownReport.HookStatus.OK, Duration.ZERO));
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.HOOKS_FAILED);
         assertThat(events).contains("cleanup ran");
     }

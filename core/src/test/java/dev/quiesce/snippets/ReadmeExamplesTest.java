@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every {@code ```java} block of README.md is, modulo indentation, a region of a snippet source in
- * core/src/test/java ({@code *Snippets.java}, {@code *Examples.java}; rendered as javadoc's {@code {@snippet}} would: see {@link SnippetRegions}), and
+ * core/src/test/java, or in the test kit's tests for its section ({@code *Snippets.java}, {@code *Examples.java}; rendered as javadoc's {@code {@snippet}} would: see {@link SnippetRegions}), and
  * every {@code readme-*} region is in the README. The regions are compiled with the tests and run by
  * {@link SnippetsTest}, so a README example that does not compile or does not work fails the build.
  */
@@ -20,8 +20,12 @@ class ReadmeExamplesTest {
 
     private static final Path README = Path.of("..", "README.md");
     private static final Path SOURCES = Path.of("src", "test", "java");
-    /** The adapters' README examples are compiled and run in their own modules' tests. */
-    private static final List<Path> ADAPTER_SOURCES = List.of(Path.of("..", "jetty", "src", "test", "java"));
+    /**
+     * The adapters' README examples, compiled and run in their own modules' tests, and the test kit's tests, which
+     * compile and run the README's "Testing your shutdown" example.
+     */
+    private static final List<Path> ADAPTER_SOURCES = List.of(Path.of("..", "jetty", "src", "test", "java"),
+            Path.of("..", "test", "src", "test", "java"));
 
     /** A fenced block: the line of its opening fence (1-based) and its text. */
     record Block(int line, String text) {
@@ -95,7 +99,7 @@ class ReadmeExamplesTest {
     private static String unmatched(Block b, List<SnippetRegions.Region> regions) {
         StringBuilder sb = new StringBuilder("README.md:" + b.line() + ": the ```java block that starts with \""
                 + b.firstLine() + "\" is no region of the snippet sources (*Snippets.java, *Examples.java) in "
-                + SOURCES.toAbsolutePath().normalize()
+                + SOURCES.toAbsolutePath().normalize() + " (or " + KIT_SOURCES.toAbsolutePath().normalize() + ")"
                 + ". Every Java example of the README must be a region that the tests compile and run: change the "
                 + "region in core/src/test/java/dev/quiesce/snippets/ReadmeExamples.java (or add one, "
                 + "// @start region=\"readme-...\" ... // @end, with a test in SnippetsTest) and copy its text into "

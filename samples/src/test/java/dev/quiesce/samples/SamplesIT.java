@@ -426,6 +426,25 @@ class SamplesIT {
         assertThat(run.lines().getLast()).startsWith("verdict: ");
     }
 
+    @Test
+    void sample18_aRehearsalInVirtualTime_catchesThePoolClosedBeforeTheOutboxHook() throws Exception {
+        SampleRun run = SampleRun.run("Sample18_TestingYourShutdown");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+        assertThat(run.linesStartingWith("right: timeline: ")).as("the exact virtual offsets").singleElement()
+                .asString().startsWith("right: timeline: TRIGGER +0 ms, READINESS +0 ms (5000 ms), STOP_ACCEPTING +5000 ms")
+                .endsWith("REPORT +5000 ms; virtual total 5000 ms");
+        List<String> wrong = List.of("wrong: the db pool closes when the service stops accepting",
+                "wrong: what the service did: [db pool closed, consumer stopped]",
+                "wrong: hook PERSIST outbox: FAILED (java.lang.IllegalStateException: pool is closed: 3 orders not sent)",
+                "wrong: outcome HOOKS_FAILED, exit code 3");
+        List<String> right = List.of("right: the db pool closes in CLEANUP, registered first so that it closes last",
+                "right: what the service did: [consumer stopped, outbox sent 3 orders, db pool closed]",
+                "right: outcome CLEAN, exit code 0");
+        assertThat(run.lines()).containsSubsequence(wrong).containsSubsequence(right).last().isEqualTo(
+                "verdict: the rehearsal catches the wrong wiring (exit code 3, the outbox hook FAILED) in a unit test, "
+                        + "in virtual time; the right wiring exits 0");
+    }
+
     /**
      * The README's way to run a sample, {@code ./demo.sh sample <Name>}, on a machine whose default java (on
      * PATH and in JAVA_HOME) is a JDK 17: the script finds a JDK 25 itself. The JDK 17 here is a stand-in that

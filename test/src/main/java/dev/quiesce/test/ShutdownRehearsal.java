@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -138,24 +139,24 @@ public final class ShutdownRehearsal implements AutoCloseable {
         if (!shutdown.isShuttingDown()) {
             throw new IllegalStateException("the shutdown has not started: call term() or sendTerm() first");
         }
-        long start = System.nanoTime();
-        for (;;) {
-            Optional<ShutdownReport> report = shutdown.report();
-            if (report.isPresent()) {
-                return new Result(report.get(), report.get().exitCode());
+        BooleanSupplier ended = () -> shutdown.report().isPresent();
+        if (clock != null) {
+            // never past the sequence's own budget: beyond it only the watchdog is due, and it halts the JVM
+            clock.manual().runUntilDone(ended, shutdown::remaining, REAL_PATIENCE);
+        } else {
+            long giveUpAt = System.nanoTime() + REAL_PATIENCE.toNanos();
+            while (!ended.getAsBoolean() && System.nanoTime() - giveUpAt < 0) {
+                LockSupport.parkNanos(this, POLL_NANOS); // a bounded poll of observed state
             }
-            if (System.nanoTime() - start > REAL_PATIENCE.toNanos()) {
-                throw new AssertionError("the rehearsed shutdown did not end within " + REAL_PATIENCE + " of real "
-                        + "time; it is in phase " + shutdown.phase().map(Enum::name).orElse("?")
-                        + (clock == null ? "" : " at virtual +" + clock.elapsed() + " (a hook or task that waits "
-                        + "outside Quiesce's clock, e.g. on a lock or an untimed wait, holds it)"));
-            }
-            if (clock != null) {
-                // never past the sequence's own budget: beyond it only the watchdog is due, and it halts the JVM
-                clock.runUntil(() -> shutdown.report().isPresent(), shutdown.remaining());
-            }
-            LockSupport.parkNanos(this, POLL_NANOS); // a bounded poll of observed state
         }
+        Optional<ShutdownReport> report = shutdown.report();
+        if (report.isEmpty()) {
+            throw new AssertionError("the rehearsed shutdown did not end within " + REAL_PATIENCE + " of real "
+                    + "time; it is in phase " + shutdown.phase().map(Enum::name).orElse("?")
+                    + (clock == null ? "" : " at virtual +" + clock.elapsed() + " (a hook or task that waits "
+                    + "outside Quiesce's clock, e.g. on a lock or an untimed wait, holds it)"));
+        }
+        return new Result(report.get(), report.get().exitCode());
     }
 
     /**

@@ -64,6 +64,11 @@ public final class VirtualClock {
         void close();
     }
 
+    /** The core clock this one wraps, for the kit's own drivers ({@link ShutdownRehearsal}). */
+    ManualClock manual() {
+        return clock;
+    }
+
     /** The virtual wall-clock instant: the origin plus {@link #elapsed()}. */
     public Instant now() {
         return clock.instant();

@@ -19,7 +19,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 class LeakCheckTest {
 
     /** Runs {@code testClass} in a nested JUnit launcher; the messages of its failures. */
-    private static List<String> failuresOf(Class<?> testClass) {
+    static List<String> failuresOf(Class<?> testClass) {
         var listener = new SummaryGeneratingListener();
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(testClass))
                 .build(), listener);
