@@ -24,7 +24,7 @@ class ReadmeExamplesTest {
      * The adapters' README examples, compiled and run in their own modules' tests, and the test kit's tests, which
      * compile and run the README's "Testing your shutdown" example.
      */
-    private static final List<Path> ADAPTER_SOURCES = List.of(Path.of("..", "jetty", "src", "test", "java"),
+    private static final List<Path> OTHER_MODULES_SOURCES = List.of(Path.of("..", "jetty", "src", "test", "java"),
             Path.of("..", "test", "src", "test", "java"));
 
     /** A fenced block: the line of its opening fence (1-based) and its text. */
@@ -39,7 +39,7 @@ class ReadmeExamplesTest {
         List<Block> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
         assertThat(blocks).as("```java blocks in README.md").isNotEmpty();
         List<SnippetRegions.Region> regions = new ArrayList<>(SnippetRegions.under(SOURCES));
-        for (Path adapter : ADAPTER_SOURCES) {
+        for (Path adapter : OTHER_MODULES_SOURCES) {
             regions.addAll(SnippetRegions.under(adapter));
         }
 
@@ -99,7 +99,7 @@ class ReadmeExamplesTest {
     private static String unmatched(Block b, List<SnippetRegions.Region> regions) {
         StringBuilder sb = new StringBuilder("README.md:" + b.line() + ": the ```java block that starts with \""
                 + b.firstLine() + "\" is no region of the snippet sources (*Snippets.java, *Examples.java) in "
-                + SOURCES.toAbsolutePath().normalize() + " (or " + KIT_SOURCES.toAbsolutePath().normalize() + ")"
+                + SOURCES.toAbsolutePath().normalize() + " (or in " + OTHER_MODULES_SOURCES + ")"
                 + ". Every Java example of the README must be a region that the tests compile and run: change the "
                 + "region in core/src/test/java/dev/quiesce/snippets/ReadmeExamples.java (or add one, "
                 + "// @start region=\"readme-...\" ... // @end, with a test in SnippetsTest) and copy its text into "
