@@ -2,14 +2,15 @@ package dev.quiesce.shutdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static java.time.Duration.ofSeconds;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.quiesce.internal.ManualClock;
 import dev.quiesce.internal.SystemClockAfterEach;
+import dev.quiesce.internal.Uninterruptibles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -28,41 +29,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TelemetryFlushTest {
     private static final Duration REAL = SystemClockAfterEach.PATIENCE;
 
-    private static Duration s(long seconds) {
-        return Duration.ofSeconds(seconds);
-    }
-
-    /** An ingress whose {@code goAway()} takes 12 s of the clock's time: the drain starts 12 s late. */
-    private static final class SlowIngress implements Ingress {
-        private final InFlightTracker tracker = new InFlightTracker();
-        private final CountDownLatch never = new CountDownLatch(1);
-
-        @Override
-        public void stopAccepting() {}
-
-        @Override
-        public InFlightTracker inFlight() {
-            return tracker;
-        }
-
-        @Override
-        public void goAway() {
-            try {
-                ShutdownTime.await(never, Duration.ofSeconds(12).toNanos());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void forceClose() {}
-
-        @Override
-        public IngressDescription describe() {
-            return new IngressDescription("slow", "test", "nowhere", 0, 0, 0, 0, 0);
-        }
-    }
-
     @Test
     void aDrainThatRanOver_leavesTheFlushItsWholeSlice_beforeTheExit() throws Exception {
         var clock = new ManualClock();
@@ -72,17 +38,15 @@ class TelemetryFlushTest {
         List<ShutdownReport> reported = new CopyOnWriteArrayList<>();
         try (var _ = clock.install()) {
             // 40 s platform budget, 12 s margin: 28 s for the sequence, of which the last 2 s are the flush's
-            Shutdown shutdown = Shutdown.builder()
-                    .signals()
-                    .exitPolicy(Shutdown.ExitPolicy.RETURN)
-                    .platformBudget(s(40))
-                    .margin(s(12))
-                    .gracePeriod(s(15))
-                    .telemetryFlush(s(2))
+            Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                    .platformBudget(ofSeconds(40)).margin(ofSeconds(12)).gracePeriod(ofSeconds(15)).telemetryFlush(ofSeconds(2))
                     .onPhase(new Shutdown.PhaseListener() {
                         @Override
                         public void started(Phase phase) {
                             events.add("start " + phase);
+                            if (phase == Phase.DRAIN) { // a slow listener: the drain starts 12 s late
+                                awaitVirtually(Duration.ofSeconds(12));
+                            }
                         }
 
                         @Override
@@ -95,61 +59,45 @@ class TelemetryFlushTest {
             var workerStarted = new CountDownLatch(1);
             shutdown.fork("stubborn-worker", () -> { // ignores the soft stop and the interrupt: a straggler
                 workerStarted.countDown();
-                for (;;) {
-                    try {
-                        release.await();
-                        return;
-                    } catch (InterruptedException ignored) {
-                        // keeps running
-                    }
-                }
+                Uninterruptibles.await(release);
             });
-            shutdown.ingress(new SlowIngress());
             shutdown.onCleanup("pool", () -> events.add("close pool"));
             shutdown.onTelemetryFlush("exporter", () -> events.add("flush exporter at +" + clock.elapsed()
                     + ", remaining " + shutdown.remaining()));
             shutdown.onTelemetryFlush("stuck", () -> Thread.sleep(Duration.ofDays(1)));
             shutdown.markReady();
             workerStarted.await();
-            assertThat(shutdown.remaining()).as("the slice is not the phases'").isEqualTo(s(26));
+            assertThat(shutdown.remaining()).as("the slice is not the phases'").isEqualTo(ofSeconds(26));
 
             shutdown.initiate("test");
-            Thread coordinator = clock.awaitWaiter(s(12), REAL); // the slow goAway
-            clock.advance(s(12));
+            Thread coordinator = clock.awaitWaiter(ofSeconds(12), REAL); // the slow listener
+            clock.advance(ofSeconds(12));
             // the drain would end at +27 (12 + 15): it ends where the flush's slice begins
-            assertThat(clock.awaitWaiter(s(26), REAL)).isSameAs(coordinator);
+            assertThat(clock.awaitWaiter(ofSeconds(26), REAL)).isSameAs(coordinator);
             assertThat(shutdown.phase()).hasValue(Phase.DRAIN);
-            clock.advance(s(14));
-            clock.awaitWaiter(s(28), REAL); // the stuck flush hook, timed out at the end of the slice
+            clock.advance(ofSeconds(14));
+            clock.awaitWaiter(ofSeconds(28), REAL); // the stuck flush hook, timed out at the end of the slice
             assertThat(shutdown.phase()).hasValue(Phase.TELEMETRY_FLUSH);
-            clock.advance(s(2));
+            clock.advance(ofSeconds(2));
             report = shutdown.awaitTermination();
         } finally {
             release.countDown();
         }
 
-        assertThat(report.phases()).extracting(ShutdownReport.PhaseTiming::phase,
-                ShutdownReport.PhaseTiming::startOffset, ShutdownReport.PhaseTiming::duration).containsExactly(
-                        tuple(Phase.TRIGGER, s(0), s(0)),
-                        tuple(Phase.READINESS, s(0), s(0)),
-                        tuple(Phase.STOP_ACCEPTING, s(0), s(0)),
-                        tuple(Phase.DRAIN, s(0), s(26)),
-                        tuple(Phase.CANCEL, s(26), s(0)),
-                        tuple(Phase.ABANDON, s(26), s(0)),
-                        tuple(Phase.PERSIST, s(26), s(0)),
-                        tuple(Phase.CLEANUP, s(26), s(0)),
-                        tuple(Phase.REPORT, s(26), s(0)),
-                        tuple(Phase.TELEMETRY_FLUSH, s(26), s(2)));
-        assertThat(report.total()).isEqualTo(s(28)).isEqualTo(s(40).minus(s(12)));
+        // each phase as "PHASE +start duration", in seconds of the clock's time
+        assertThat(report.phases()).extracting(t -> t.phase() + " +" + t.startOffset().toSeconds() + " "
+                + t.duration().toSeconds()).containsExactly("TRIGGER +0 0", "READINESS +0 0", "STOP_ACCEPTING +0 0",
+                        "DRAIN +0 26", "CANCEL +26 0", "ABANDON +26 0", "PERSIST +26 0", "CLEANUP +26 0", "REPORT +26 0",
+                        "TELEMETRY_FLUSH +26 2");
+        assertThat(report.total()).isEqualTo(ofSeconds(28)).isEqualTo(ofSeconds(40).minus(ofSeconds(12)));
         assertThat(report.phase(Phase.DRAIN).orElseThrow().note()).startsWith("grace period expired");
         assertThat(report.phase(Phase.TELEMETRY_FLUSH).orElseThrow().note())
                 .isEqualTo("2 telemetry flushes in a slice of 2000 ms, 1 ok");
         assertThat(report.hooks()).extracting(ShutdownReport.HookOutcome::phase, ShutdownReport.HookOutcome::name,
                 ShutdownReport.HookOutcome::status, ShutdownReport.HookOutcome::duration).containsExactly(
-                        tuple(Phase.STOP_ACCEPTING, "slow", ShutdownReport.HookStatus.OK, s(0)),
-                        tuple(Phase.CLEANUP, "pool", ShutdownReport.HookStatus.SKIPPED, s(0)),
-                        tuple(Phase.TELEMETRY_FLUSH, "exporter", ShutdownReport.HookStatus.OK, s(0)),
-                        tuple(Phase.TELEMETRY_FLUSH, "stuck", ShutdownReport.HookStatus.TIMED_OUT, s(2)));
+                        tuple(Phase.CLEANUP, "pool", ShutdownReport.HookStatus.SKIPPED, ofSeconds(0)),
+                        tuple(Phase.TELEMETRY_FLUSH, "exporter", ShutdownReport.HookStatus.OK, ofSeconds(0)),
+                        tuple(Phase.TELEMETRY_FLUSH, "stuck", ShutdownReport.HookStatus.TIMED_OUT, ofSeconds(2)));
         // the flush came after the report the listeners were told, and before the exit
         assertThat(events).containsSubsequence("start REPORT", "reported", "start TELEMETRY_FLUSH",
                 "flush exporter at +PT26S, remaining PT2S", "start EXIT").doesNotContain("close pool");
@@ -161,6 +109,15 @@ class TelemetryFlushTest {
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.FORCED);
         assertThat(report.exitCode()).isEqualTo(ShutdownReport.Outcome.FORCED.exitCode());
         assertThat(report.toJson()).contains("\"phase\":\"TELEMETRY_FLUSH\"");
+    }
+
+    /** Waits {@code d} of the installed clock's time (virtual under a test clock). */
+    private static void awaitVirtually(Duration d) {
+        try {
+            ShutdownTime.await(new CountDownLatch(1), d.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -180,7 +137,7 @@ class TelemetryFlushTest {
     void aFlushHook_isRefusedOnceTheFlushHasBegun() throws Exception {
         var refusal = new CopyOnWriteArrayList<Throwable>();
         Shutdown[] holder = new Shutdown[1];
-        Shutdown s = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).telemetryFlush(s(1))
+        Shutdown s = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN).telemetryFlush(ofSeconds(1))
                 .onPhase(new Shutdown.PhaseListener() {
                     @Override
                     public void started(Phase phase) {
@@ -205,29 +162,25 @@ class TelemetryFlushTest {
     @Test
     void theBudgetCheck_countsTheSlice_andNamesTheSettingToChange() {
         // the defaults need 26 s of the 28 s a 30 s budget with a 2 s margin leaves: a 3 s flush is 1 s too many
-        assertThatThrownBy(() -> Shutdown.builder().signals().telemetryFlush(s(3)).check())
+        assertThatThrownBy(() -> Shutdown.builder().signals().telemetryFlush(ofSeconds(3)).check())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("need 29000 ms")
                 .hasMessageContaining("+ telemetryFlush 3000 ms")
                 .hasMessageContaining("by at least 1000 ms");
-        assertThatThrownBy(() -> Shutdown.builder().signals().gracePeriod(s(5)).telemetryFlush(s(20)).check())
+        assertThatThrownBy(() -> Shutdown.builder().signals().gracePeriod(ofSeconds(5)).telemetryFlush(ofSeconds(20)).check())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("shorten telemetryFlush (20000 ms, the longest phase) by at least 8000 ms");
-        assertThatThrownBy(() -> Shutdown.builder().signals().telemetryFlush(s(-1)).check())
+        assertThatThrownBy(() -> Shutdown.builder().signals().telemetryFlush(ofSeconds(-1)).check())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("telemetry flush must not be negative");
-        assertThat(Shutdown.builder().signals().telemetryFlush(s(2)).check()).contains("telemetry flush 2000 ms");
+        assertThat(Shutdown.builder().signals().telemetryFlush(ofSeconds(2)).check()).contains("telemetry flush 2000 ms");
     }
 
     /** Between the flush's start and the exit, the sequence loads no class (see {@link FlushProbe}). */
     @Test
     void theFlush_loadsNoClassAfterTheTrigger() throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xlog:class+load=info:stdout:none");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(FlushProbe.class.getName());
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:class+load=info:stdout:none", "-cp", System.getProperty("java.class.path"),
+                FlushProbe.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("probe exit code; output:\n%s", out).isZero();
         List<String> lines = out.lines().toList();
