@@ -20,6 +20,8 @@ class ReadmeExamplesTest {
 
     private static final Path README = Path.of("..", "README.md");
     private static final Path SOURCES = Path.of("src", "test", "java");
+    /** The README's Telemetry section: its examples are compiled and run by the opentelemetry module's tests. */
+    private static final Path TELEMETRY_SOURCES = Path.of("..", "opentelemetry", "src", "test", "java");
 
     /** A fenced block: the line of its opening fence (1-based) and its text. */
     record Block(int line, String text) {
@@ -32,7 +34,8 @@ class ReadmeExamplesTest {
     void everyJavaBlockOfTheReadme_isARegionOfATestedSourceFile() throws Exception {
         List<Block> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
         assertThat(blocks).as("```java blocks in README.md").isNotEmpty();
-        List<SnippetRegions.Region> regions = SnippetRegions.under(SOURCES);
+        List<SnippetRegions.Region> regions = new ArrayList<>(SnippetRegions.under(SOURCES));
+        regions.addAll(SnippetRegions.under(TELEMETRY_SOURCES));
 
         List<String> problems = new ArrayList<>();
         for (Block b : blocks) {
@@ -90,7 +93,7 @@ class ReadmeExamplesTest {
     private static String unmatched(Block b, List<SnippetRegions.Region> regions) {
         StringBuilder sb = new StringBuilder("README.md:" + b.line() + ": the ```java block that starts with \""
                 + b.firstLine() + "\" is no region of the snippet sources (*Snippets.java, *Examples.java) in "
-                + SOURCES.toAbsolutePath().normalize()
+                + SOURCES.toAbsolutePath().normalize() + " or " + TELEMETRY_SOURCES.toAbsolutePath().normalize()
                 + ". Every Java example of the README must be a region that the tests compile and run: change the "
                 + "region in core/src/test/java/dev/quiesce/snippets/ReadmeExamples.java (or add one, "
                 + "// @start region=\"readme-...\" ... // @end, with a test in SnippetsTest) and copy its text into "
