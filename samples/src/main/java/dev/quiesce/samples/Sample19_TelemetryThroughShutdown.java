@@ -22,16 +22,13 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.ILoggerFactory;
-import org.slf4j.IMarkerFactory;
 import org.slf4j.MDC;
 import org.slf4j.helpers.BasicMDCAdapter;
+import org.slf4j.simple.SimpleServiceProvider;
 import org.slf4j.spi.MDCAdapter;
-import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * Sample 19: a request's logs and trace across its forks, through a shutdown, to the exporter.
@@ -81,16 +78,9 @@ public final class Sample19_TelemetryThroughShutdown {
         OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
                 .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofHours(1)).build())
                 .build()).build();
-        Shutdown shutdown = Shutdown.builder()
-                .name("sample19")
-                .signals() // started below by initiate(..); a service keeps the signals
-                .exitPolicy(Shutdown.ExitPolicy.RETURN)
-                .platformBudget(Duration.ofSeconds(10))
-                .margin(Duration.ofSeconds(1))
-                .gracePeriod(Duration.ofSeconds(3))
-                .cancelGrace(Duration.ofMillis(500))
-                .persistBudget(Duration.ofSeconds(1))
-                .cleanupBudget(Duration.ofSeconds(1))
+        // The default budgets (30 s, 2 s margin, 26 s of phases) leave 2 s for the flush. signals(): started below by
+        // initiate(..); a service keeps the signals.
+        Shutdown shutdown = Shutdown.builder().name("sample19").signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
                 .telemetryFlush(Duration.ofSeconds(2)) // held back from the drain: the flush's own time
                 .onPhase(QuiesceOpenTelemetry.create(sdk))
                 .start();
@@ -208,89 +198,46 @@ public final class Sample19_TelemetryThroughShutdown {
      * keeps none; slf4j's {@code BasicMDCAdapter} uses an inheritable one, which every new thread would copy). So
      * only what Quiesce's propagator carries reaches a fork. Chosen with the {@code slf4j.provider} property.
      */
-    public static final class Logging implements SLF4JServiceProvider {
-        private final SLF4JServiceProvider simple = ServiceLoader.load(SLF4JServiceProvider.class).stream()
-                .map(ServiceLoader.Provider::get).filter(p -> !(p instanceof Logging)).findFirst().orElseThrow();
+    public static final class Logging extends SimpleServiceProvider {
         private final MDCAdapter mdc = new ThreadLocalMdc();
 
         /** Made by slf4j, named by the {@code slf4j.provider} property. */
         public Logging() {}
 
         @Override
-        public ILoggerFactory getLoggerFactory() {
-            return simple.getLoggerFactory();
-        }
-
-        @Override
-        public IMarkerFactory getMarkerFactory() {
-            return simple.getMarkerFactory();
-        }
-
-        @Override
         public MDCAdapter getMDCAdapter() {
             return mdc;
         }
-
-        @Override
-        public String getRequestedApiVersion() {
-            return simple.getRequestedApiVersion();
-        }
-
-        @Override
-        public void initialize() {
-            simple.initialize();
-        }
     }
 
-    /** An MDC in a {@code ThreadLocal}: a new thread starts without one ({@code null}, as logback's). */
+    /** An MDC in a {@code ThreadLocal}: a new thread starts without one, as logback's. */
     static final class ThreadLocalMdc extends BasicMDCAdapter {
-        private final ThreadLocal<Map<String, String>> map = new ThreadLocal<>();
+        private final ThreadLocal<Map<String, String>> maps = ThreadLocal.withInitial(HashMap::new);
 
         @Override
-        public void put(String key, String value) {
-            Map<String, String> m = map.get();
-            if (m == null) {
-                m = new HashMap<>();
-                map.set(m);
-            }
-            m.put(key, value);
-        }
+        public void put(String key, String value) { maps.get().put(key, value); }
 
         @Override
-        public String get(String key) {
-            Map<String, String> m = map.get();
-            return m == null ? null : m.get(key);
-        }
+        public String get(String key) { return maps.get().get(key); }
 
         @Override
-        public void remove(String key) {
-            Map<String, String> m = map.get();
-            if (m != null) {
-                m.remove(key);
-            }
-        }
+        public void remove(String key) { maps.get().remove(key); }
 
         @Override
-        public void clear() {
-            map.remove();
-        }
+        public void clear() { maps.remove(); }
 
         @Override
-        public Set<String> getKeys() {
-            Map<String, String> m = map.get();
-            return m == null ? null : m.keySet();
-        }
+        public Set<String> getKeys() { return Set.copyOf(maps.get().keySet()); }
 
+        /** A copy, or {@code null} for an empty MDC (nothing for a fork to carry). */
         @Override
         public Map<String, String> getCopyOfContextMap() {
-            Map<String, String> m = map.get();
-            return m == null ? null : new HashMap<>(m);
+            Map<String, String> m = maps.get();
+            return m.isEmpty() ? null : new HashMap<>(m);
         }
 
         @Override
-        public void setContextMap(Map<String, String> contextMap) {
-            map.set(new HashMap<>(contextMap));
-        }
+        public void setContextMap(Map<String, String> contextMap) { maps.set(new HashMap<>(contextMap)); }
     }
 
     static void say(String line) {
