@@ -25,7 +25,8 @@ import java.util.Objects;
  *       {@value #SHUTDOWN_SPAN}, with a child span per phase ({@code quiesce.shutdown.drain}, ...) and an event per
  *       hook in its phase's span (name, status, duration, error);
  *   <li>{@link #contextPropagator()}: a {@link ContextPropagator} that carries the forking thread's OpenTelemetry
- *       {@link Context} to each subtask;
+ *       {@link Context} to each subtask; {@link #subtaskSpans(OpenTelemetry)} also gives each subtask a span of its
+ *       own (off by default);
  *   <li>{@link #install(Shutdown, OpenTelemetrySdk)}: the SDK's flush and close as a telemetry-flush hook, run in
  *       the slice {@link Shutdown.Builder#telemetryFlush} holds back, after the report and before the exit.
  * </ul>
@@ -64,6 +65,8 @@ public final class QuiesceOpenTelemetry implements Shutdown.PhaseListener {
     public static final String SHUTDOWN_SPAN = "quiesce.shutdown";
     /** The name of a hook's event in its phase's span: {@value}. */
     public static final String HOOK_EVENT = "quiesce.hook";
+    /** The name of a subtask's span, with {@link #subtaskSpans}: {@value}. */
+    public static final String SUBTASK_SPAN = "quiesce.subtask";
     /** The name the SDK's flush hook is registered under: {@value}. */
     public static final String FLUSH_HOOK = "opentelemetry";
 
@@ -89,6 +92,21 @@ public final class QuiesceOpenTelemetry implements Shutdown.PhaseListener {
      */
     public static ContextPropagator contextPropagator() {
         return ContextCarrier.PROPAGATOR;
+    }
+
+    /**
+     * Like {@link #contextPropagator()}, and also a span per subtask (off unless this propagator is configured):
+     * {@value #SUBTASK_SPAN}, a child of the forking thread's current span (or a root span if it has none), with
+     * the attributes {@code quiesce.scope} (the scope's path) and {@code thread.name}; it is current while the task
+     * runs and ends after it. Use it instead of {@link #contextPropagator()}, in the scopes to trace:
+     * {@code cfg.withPropagator(QuiesceOpenTelemetry.subtaskSpans(openTelemetry))}; the scopes opened inside
+     * inherit it. Each call makes a new propagator: remove it with the same instance.
+     *
+     * @return a propagator whose spans are made with {@code openTelemetry}'s tracer {@value #INSTRUMENTATION_NAME}
+     */
+    public static ContextPropagator subtaskSpans(OpenTelemetry openTelemetry) {
+        Objects.requireNonNull(openTelemetry, "openTelemetry must not be null; e.g. GlobalOpenTelemetry.get()");
+        return new ContextCarrier.Propagator(openTelemetry.getTracer(INSTRUMENTATION_NAME));
     }
 
     /**

@@ -107,6 +107,37 @@ class ContextPropagatorTest {
                 .isNull();
     }
 
+    @Test
+    void withSubtaskSpans_eachSubtaskRunsInASpanOfItsOwn_underTheForkersSpan() throws Exception {
+        var exporter = InMemorySpanExporter.create();
+        List<SpanData> finished;
+        try (var sdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()).build()) {
+            Span request = sdk.getTracer("test").spanBuilder("request").startSpan();
+            Queue<String> seenParents = new ConcurrentLinkedQueue<>();
+            try (var _ = request.makeCurrent();
+                    var scope = Scope.open(Joiner.awaitAllSuccessfulOrThrow(),
+                            cfg -> cfg.withName("orders").withPropagator(QuiesceOpenTelemetry.subtaskSpans(sdk)))) {
+                for (int i = 0; i < 3; i++) {
+                    scope.fork(() -> seenParents.add(Span.current().getSpanContext().getSpanId()));
+                }
+                scope.join();
+            } finally {
+                request.end();
+            }
+            finished = exporter.getFinishedSpanItems();
+            assertThat(finished).filteredOn(s -> s.getName().equals(QuiesceOpenTelemetry.SUBTASK_SPAN)).hasSize(3)
+                    .allSatisfy(s -> {
+                        assertThat(s.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId());
+                        assertThat(s.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey(
+                                "quiesce.scope"))).isEqualTo("/orders");
+                    })
+                    .extracting(SpanData::getSpanId).containsExactlyInAnyOrderElementsOf(seenParents);
+        }
+        assertThat(QuiesceOpenTelemetry.contextPropagator()).as("the plain propagator makes no spans")
+                .isNotEqualTo(QuiesceOpenTelemetry.subtaskSpans(io.opentelemetry.api.OpenTelemetry.noop()));
+    }
+
     /**
      * Opens a scope at {@code level} (the first with the OpenTelemetry propagator, the ones below it with the
      * defaults, which inherit it) and forks {@code fanOut[level - 1]} subtasks into it, each of which records what
