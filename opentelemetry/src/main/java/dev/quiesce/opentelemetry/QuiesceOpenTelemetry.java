@@ -63,12 +63,6 @@ public final class QuiesceOpenTelemetry implements Shutdown.PhaseListener {
     public static final String INSTRUMENTATION_NAME = "dev.quiesce";
     /** The name of the span of the whole sequence: {@value}; each phase's is this, a dot and the phase in lower case. */
     public static final String SHUTDOWN_SPAN = "quiesce.shutdown";
-    /** The name of a hook's event in its phase's span: {@value}. */
-    public static final String HOOK_EVENT = "quiesce.hook";
-    /** The name of a subtask's span, with {@link #subtaskSpans}: {@value}. */
-    public static final String SUBTASK_SPAN = "quiesce.subtask";
-    /** The name the SDK's flush hook is registered under: {@value}. */
-    public static final String FLUSH_HOOK = "opentelemetry";
 
     private final Tracer tracer;
 
@@ -94,6 +88,9 @@ public final class QuiesceOpenTelemetry implements Shutdown.PhaseListener {
         return ContextCarrier.PROPAGATOR;
     }
 
+    /** The name of a subtask's span, with {@link #subtaskSpans}: {@value}. */
+    public static final String SUBTASK_SPAN = "quiesce.subtask";
+
     /**
      * Like {@link #contextPropagator()}, and also a span per subtask (off unless this propagator is configured):
      * {@value #SUBTASK_SPAN}, a child of the forking thread's current span (or a root span if it has none), with
@@ -108,6 +105,9 @@ public final class QuiesceOpenTelemetry implements Shutdown.PhaseListener {
         Objects.requireNonNull(openTelemetry, "openTelemetry must not be null; e.g. GlobalOpenTelemetry.get()");
         return new ContextCarrier.Propagator(openTelemetry.getTracer(INSTRUMENTATION_NAME));
     }
+
+    /** The name the SDK's flush hook is registered under: {@value}. */
+    public static final String FLUSH_HOOK = "opentelemetry";
 
     /**
      * Registers {@code sdk}'s flush and close as the telemetry-flush hook {@value #FLUSH_HOOK} of {@code shutdown}:
@@ -124,6 +124,9 @@ public final class QuiesceOpenTelemetry implements Shutdown.PhaseListener {
         Objects.requireNonNull(sdk, "sdk must not be null");
         shutdown.onTelemetryFlush(FLUSH_HOOK, new SdkFlush(shutdown, sdk));
     }
+
+    /** The name of a hook's event in its phase's span: {@value}. */
+    public static final String HOOK_EVENT = "quiesce.hook";
 
     @Override
     public void reported(ShutdownReport report) {
