@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
  * (stragglers reported with scope path and stack) → {@link Phase#PERSIST} (state hooks, each on its own
  * thread outside the cancelled tree, each told its budget) → {@link Phase#CLEANUP} (resources in reverse
  * order, each with its own timeout; a failure or timeout never stops the next) → {@link Phase#REPORT} →
- * {@link Phase#EXIT}. Every phase is timed, logged, sent to {@linkplain Builder#onPhase listeners}, recorded
+ * ({@link Phase#TELEMETRY_FLUSH}, with a {@linkplain Builder#telemetryFlush slice} for it: exporters flushed
+ * and closed) → {@link Phase#EXIT}. Every phase is timed, logged, sent to {@linkplain Builder#onPhase listeners}, recorded
  * as a JFR event and kept in the {@link ShutdownReport}.
  *
  * <h2>Signals</h2>
