@@ -1,5 +1,5 @@
 /** Runnable samples of Quiesce and the demo; they use Quiesce's public API only. */
-// quiesce-jetty is an automatic module (Automatic-Module-Name dev.quiesce.jetty): it has no descriptor of its own
+// quiesce-jetty, quiesce-opentelemetry and OpenTelemetry's jars are automatic modules (no descriptor)
 @SuppressWarnings("requires-automatic")
 module dev.quiesce.samples {
     requires dev.quiesce;
@@ -13,4 +13,13 @@ module dev.quiesce.samples {
     // Sample18 runs the test kit from its main; static: the demo and the other samples run on the module path
     // without it (ModulePathIT), and on the class path (the demo jar) it is there
     requires static dev.quiesce.test;
+    requires org.slf4j; // Sample19 logs with the MDC, kept by a provider of its own that extends slf4j-simple's
+    requires static org.slf4j.simple;
+    // Sample19 only, run from the class path (the demo jar): static, so the module path needs none of them
+    requires static dev.quiesce.opentelemetry;
+    requires static io.opentelemetry.api;
+    requires static io.opentelemetry.context;
+    requires static io.opentelemetry.sdk;
+    requires static io.opentelemetry.sdk.common;
+    requires static io.opentelemetry.sdk.trace;
 }

@@ -65,4 +65,11 @@ public sealed interface EngineScope<T, R> extends Scope<T, R> permits ScopeImpl 
      * phase (and rehearsed by the warm-up).
      */
     List<Straggler> collectStragglers();
+
+    /**
+     * {@link #close()}, except that it does not wait for the threads of a cancelled scope any longer: what still
+     * runs is recorded as stragglers at once. Used by the abandon phase, which has waited already (the cancel
+     * grace, or what the budget left of it before the telemetry flush).
+     */
+    void closeWithoutWaiting();
 }

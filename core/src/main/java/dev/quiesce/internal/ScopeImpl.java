@@ -101,6 +101,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     private boolean ownerForked; // the owner forked (and so must join); owner thread only
     private volatile boolean stopRequested;
     volatile long cancelNanos;
+    private boolean closeWithoutWaiting; // owner only: see closeWithoutWaiting()
     volatile boolean subtreeMarked; // cancelled, and so are the children it had then
     private volatile Thread waiter;
     private volatile ScheduledFuture<?> deadlineTimer;
@@ -493,7 +494,8 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
         if (since == 0) {
             since = Clocks.nanoTime();
         }
-        if (!parkUntilNoRunning(Deadline.after(since, closeTimeoutNanos), NEVER)) {
+        long deadline = closeWithoutWaiting ? Clocks.nanoTime() : Deadline.after(since, closeTimeoutNanos);
+        if (!parkUntilNoRunning(deadline, NEVER)) {
             recordStragglers();
         }
     }
@@ -615,6 +617,13 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
         if (notJoined != null) {
             throw notJoined;
         }
+    }
+
+    @Override
+    public void closeWithoutWaiting() {
+        checkOwner("closeWithoutWaiting()");
+        closeWithoutWaiting = true;
+        close();
     }
 
     void closeInternal() {

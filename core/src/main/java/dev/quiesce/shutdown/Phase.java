@@ -20,6 +20,12 @@ public enum Phase {
     CLEANUP,
     /** The {@link ShutdownReport} is built and logged. */
     REPORT,
+    /**
+     * Only with a {@linkplain Shutdown.Builder#telemetryFlush telemetry-flush slice}: the telemetry-flush hooks
+     * ({@link Shutdown#onTelemetryFlush}) export and close metrics and spans within the slice held back from
+     * the earlier phases, after the report is made (the listeners have been told it) and before the exit.
+     */
+    TELEMETRY_FLUSH,
     /** The process exits with the report's exit code (unless the exit policy says to return). */
     EXIT
 }

@@ -26,6 +26,7 @@ final class Registry {
     final List<Registered<AutoCloseable>> cleanups = new CopyOnWriteArrayList<>();
     final List<Registered<Shutdown.Hook>> reloadHooks = new CopyOnWriteArrayList<>();
     final List<Registered<Ingress>> ingresses = new CopyOnWriteArrayList<>();
+    final List<Registered<Shutdown.Hook>> telemetryFlushes = new CopyOnWriteArrayList<>();
 
     Registry(Shutdown s) {
         this.s = s;
@@ -110,6 +111,17 @@ final class Registry {
         ShutdownConfig.requireName(name);
         Objects.requireNonNull(hook, "reload hook must not be null");
         reloadHooks.add(new Registered<>(name, hook, s.cfg.reloadTimeout(), Shutdown.WhenNeverReady.RUN));
+    }
+
+    /** {@link Shutdown#onTelemetryFlush}: refused without a slice to run in. */
+    void telemetryFlush(String name, Shutdown.Hook hook) {
+        if (s.cfg.telemetryFlush().isZero()) {
+            throw new IllegalStateException("telemetry-flush hook " + name + " would never run: this shutdown holds "
+                    + "back no time for a telemetry flush; configure one with Shutdown.builder().telemetryFlush("
+                    + "Duration.ofSeconds(2)) (it counts in the budget check like a phase)");
+        }
+        register(telemetryFlushes, name, hook, null, Shutdown.WhenNeverReady.RUN, "telemetry-flush",
+                Phase.TELEMETRY_FLUSH);
     }
 
     /** Adds a hook to {@code list} unless the sequence has reached {@code usedIn}, where it would never run. */

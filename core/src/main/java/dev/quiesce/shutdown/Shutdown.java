@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
  * (stragglers reported with scope path and stack) → {@link Phase#PERSIST} (state hooks, each on its own
  * thread outside the cancelled tree, each told its budget) → {@link Phase#CLEANUP} (resources in reverse
  * order, each with its own timeout; a failure or timeout never stops the next) → {@link Phase#REPORT} →
- * {@link Phase#EXIT}. Every phase is timed, logged, sent to {@linkplain Builder#onPhase listeners}, recorded
+ * ({@link Phase#TELEMETRY_FLUSH}, with a {@linkplain Builder#telemetryFlush slice} for it: exporters flushed
+ * and closed) → {@link Phase#EXIT}. Every phase is timed, logged, sent to {@linkplain Builder#onPhase listeners}, recorded
  * as a JFR event and kept in the {@link ShutdownReport}.
  *
  * <h2>Signals</h2>
@@ -294,6 +295,23 @@ public final class Shutdown {
                 "cleanup", Phase.CLEANUP);
     }
 
+    /**
+     * Registers a hook that flushes and closes telemetry (a span exporter, a meter registry) in
+     * {@link Phase#TELEMETRY_FLUSH}: after the report is made and the {@linkplain PhaseListener listeners}
+     * told, so that what they recorded of the shutdown is exported, and before the exit. The hooks run in
+     * registration order and share the slice {@link Builder#telemetryFlush} holds back, as the cleanup
+     * resources share theirs ({@link #onCleanup(String, AutoCloseable)}): one that never returns is interrupted
+     * and abandoned at its share, and the next still runs. The slice is kept from the earlier phases, so the
+     * flush gets it also when the drain ran over. A flush hook that fails or times out is in the report's
+     * hooks but does not change its outcome or exit code (the outcome is what the flush exports).
+     *
+     * @throws IllegalStateException if this shutdown has no telemetry-flush slice (configure
+     *     {@link Builder#telemetryFlush}), or the sequence has already reached {@link Phase#TELEMETRY_FLUSH}
+     */
+    public void onTelemetryFlush(String name, Hook hook) {
+        registry.telemetryFlush(name, hook);
+    }
+
     /** Registers a hook that SIGHUP runs (reload configuration, reopen logs); the service keeps serving. */
     public void onReload(String name, Hook hook) {
         registry.reload(name, hook);
@@ -370,7 +388,11 @@ public final class Shutdown {
         return !triggers.isRunning();
     }
 
-    /** Time left of the sequence's budget (platform budget minus margin), or the whole budget before a trigger. */
+    /**
+     * Time left of the sequence's budget (platform budget minus margin), or the whole budget before a trigger.
+     * Until {@link Phase#TELEMETRY_FLUSH} starts, the {@linkplain Builder#telemetryFlush telemetry-flush
+     * slice} is left out (it is not for the earlier phases); during the flush, what is left of the slice.
+     */
     public Duration remaining() {
         return triggers.remaining();
     }

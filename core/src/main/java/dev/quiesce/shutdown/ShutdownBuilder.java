@@ -30,6 +30,7 @@ abstract sealed class ShutdownBuilder permits Shutdown.Builder {
             .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
     private Shutdown.ExitPolicy exitPolicy = Shutdown.ExitPolicy.EXIT;
     private final List<Shutdown.PhaseListener> listeners = new ArrayList<>();
+    private Duration telemetryFlush = Duration.ZERO;
 
     private enum Sig { TERM, INT, HUP }
 
@@ -114,6 +115,16 @@ abstract sealed class ShutdownBuilder permits Shutdown.Builder {
     }
 
     /**
+     * A slice of the budget held back for the {@linkplain Phase#TELEMETRY_FLUSH telemetry flush} (default 0:
+     * none, and no flush phase). The earlier phases never run into it: the drain and the cancel end by the
+     * start of the slice at the latest, and {@link Shutdown#remaining()} leaves it out until the flush starts;
+     * the flush then gets the whole slice, also after a drain that ran over. It counts in the budget check
+     * like a phase. The hooks registered with {@link Shutdown#onTelemetryFlush} share it as the cleanup
+     * resources share theirs.
+     */
+    public Shutdown.Builder telemetryFlush(Duration d) { telemetryFlush = d; return self(); }
+
+    /**
      * Validates the configuration, installs the signal handlers and the JVM shutdown hook, opens the
      * root scope and returns the running shutdown. If the calling thread (usually {@code main}) dies of
      * an uncaught exception before {@link Shutdown#markReady()} (a failed startup: a port in use), the
@@ -142,7 +153,7 @@ abstract sealed class ShutdownBuilder permits Shutdown.Builder {
     ShutdownConfig validate() {
         return ShutdownConfig.validate(name, platformBudget, margin, preDrainDelay, stopAcceptingBudget,
                 gracePeriod, cancelGrace, persistBudget, cleanupBudget, reloadTimeout, List.copyOf(signals),
-                exitPolicy, listeners);
+                exitPolicy, listeners, telemetryFlush);
     }
 
     private Shutdown.Builder self() {

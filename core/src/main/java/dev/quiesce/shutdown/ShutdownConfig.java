@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * A validated {@link Shutdown.Builder} configuration, and the checks of every argument the shutdown takes.
- * {@code sequenceBudget} is the platform budget minus the margin.
+ * {@code sequenceBudget} is the platform budget minus the margin; {@code telemetryFlush} (zero for none) is the
+ * slice of it held back for {@link Phase#TELEMETRY_FLUSH}.
  */
 record ShutdownConfig(
         String name,
@@ -23,13 +24,14 @@ record ShutdownConfig(
         Duration sequenceBudget,
         List<String> signals,
         Shutdown.ExitPolicy exitPolicy,
-        List<Shutdown.PhaseListener> listeners) {
+        List<Shutdown.PhaseListener> listeners,
+        Duration telemetryFlush) {
 
     /** Validates a builder's values; the messages name what to change. */
     static ShutdownConfig validate(String name, Duration platformBudget, Duration margin, Duration preDrainDelay,
             Duration stopAcceptingBudget, Duration gracePeriod, Duration cancelGrace, Duration persistBudget,
             Duration cleanupBudget, Duration reloadTimeout, List<String> signals, Shutdown.ExitPolicy exitPolicy,
-            List<Shutdown.PhaseListener> listeners) {
+            List<Shutdown.PhaseListener> listeners, Duration telemetryFlush) {
         requirePositive(platformBudget, "platform budget (terminationGracePeriodSeconds)");
         requireNonNegative(margin, "margin");
         requireNonNegative(preDrainDelay, "pre-drain delay");
@@ -39,15 +41,16 @@ record ShutdownConfig(
         requirePositive(persistBudget, "persist budget");
         requirePositive(cleanupBudget, "cleanup budget");
         requirePositive(reloadTimeout, "reload timeout");
+        requireNonNegative(telemetryFlush, "telemetry flush");
         if (margin.compareTo(platformBudget) >= 0) {
             throw new IllegalArgumentException("margin " + ms(margin) + " must be smaller than the platform budget "
                     + ms(platformBudget) + ": lower the margin or raise terminationGracePeriodSeconds");
         }
         Duration available = platformBudget.minus(margin);
         Duration[] phases = {preDrainDelay, stopAcceptingBudget, gracePeriod, cancelGrace, persistBudget,
-                cleanupBudget};
+                cleanupBudget, telemetryFlush};
         String[] names = {"preDrainDelay", "stopAcceptingBudget", "gracePeriod", "cancelGrace", "persistBudget",
-                "cleanupBudget"};
+                "cleanupBudget", "telemetryFlush"};
         Duration sum = Duration.ZERO;
         int longest = 0;
         for (int i = 0; i < phases.length; i++) {
@@ -61,14 +64,16 @@ record ShutdownConfig(
             throw new IllegalArgumentException("the shutdown phases need " + ms(sum) + " (preDrainDelay "
                     + ms(preDrainDelay) + " + stopAcceptingBudget " + ms(stopAcceptingBudget) + " + gracePeriod "
                     + ms(gracePeriod) + " + cancelGrace " + ms(cancelGrace) + " + persistBudget "
-                    + ms(persistBudget) + " + cleanupBudget " + ms(cleanupBudget) + ") but the platform budget "
+                    + ms(persistBudget) + " + cleanupBudget " + ms(cleanupBudget)
+                    + (telemetryFlush.isZero() ? "" : " + telemetryFlush " + ms(telemetryFlush))
+                    + ") but the platform budget "
                     + ms(platformBudget) + " minus the margin " + ms(margin) + " leaves " + ms(available)
                     + ": shorten " + names[longest] + " (" + ms(phases[longest]) + ", the longest phase) by at least "
                     + ms(over) + ", or raise the platform budget (terminationGracePeriodSeconds)");
         }
         return new ShutdownConfig(name, platformBudget, margin, preDrainDelay, stopAcceptingBudget, gracePeriod,
                 cancelGrace, persistBudget, cleanupBudget, reloadTimeout, available, List.copyOf(signals),
-                exitPolicy, List.copyOf(listeners));
+                exitPolicy, List.copyOf(listeners), telemetryFlush);
     }
 
     @Override
@@ -76,7 +81,8 @@ record ShutdownConfig(
         return "platform budget " + ms(platformBudget) + " - margin " + ms(margin) + " = " + ms(sequenceBudget)
                 + " for: pre-drain " + ms(preDrainDelay) + ", stop accepting " + ms(stopAcceptingBudget)
                 + ", grace " + ms(gracePeriod) + ", cancel grace " + ms(cancelGrace) + ", persist "
-                + ms(persistBudget) + ", cleanup " + ms(cleanupBudget) + "; signals " + signals
+                + ms(persistBudget) + ", cleanup " + ms(cleanupBudget)
+                + (telemetryFlush.isZero() ? "" : ", telemetry flush " + ms(telemetryFlush)) + "; signals " + signals
                 + ", exit policy " + exitPolicy;
     }
 

@@ -79,7 +79,7 @@ final class ShutdownSequence {
     private void run() {
         Instant startedAt = ShutdownTime.now().minusNanos(ShutdownTime.nanoTime() - s.triggerNanos);
         for (Phase p : Phase.values()) {
-            if (p == Phase.EXIT) {
+            if (p == Phase.TELEMETRY_FLUSH) {
                 break;
             }
             rec.start(p);
@@ -88,26 +88,26 @@ final class ShutdownSequence {
                 endDrain(startedAt);
             }
         }
-        // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
-        // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
-        boolean jvmExiting = s.jvmShuttingDown
-                || (ctx.cfg().exitPolicy() == Shutdown.ExitPolicy.EXIT && !removeJvmHook(s));
-        Integer override = s.exitCodeOverride;
-        var rep = new ShutdownReport(ctx.reason().describe(), ctx.triggerKind(), startedAt,
-                Duration.ofNanos(ShutdownTime.nanoTime() - s.triggerNanos), rec.phases, ctx.inFlightAtTrigger(),
-                drained, inFlightAtCancel, tasksCancelled, s.escalated, stragglers, rec.hooks, outcome,
-                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM : override != null ? override : outcome.exitCode(),
-                ingressDescriptions);
-        if (outcome == ShutdownReport.Outcome.CLEAN) {
-            if (LOG.isInfoEnabled()) {
-                LOG.info("{}", rep.toText());
-            }
-        } else {
-            LOG.warn("{}", rep.toText());
+        boolean flush = !ctx.cfg().telemetryFlush().isZero();
+        var rep = report(startedAt);
+        if (!flush) {
+            log(rep);
         }
         for (Shutdown.PhaseListener l : ctx.cfg().listeners()) {
             try {
-                l.reported(rep);
+                l.reported(rep); // before the flush: what the listeners record of the shutdown is what it exports
+            } catch (RuntimeException e) {
+                LOG.warn("phase listener threw", e);
+            }
+        }
+        if (flush) {
+            rec.start(Phase.TELEMETRY_FLUSH);
+            rec.end(telemetryFlush(ctx.cfg().telemetryFlush()));
+            rep = report(startedAt); // the same, with the flush's phase and hooks
+            log(rep);
+        }
+        for (Shutdown.PhaseListener l : ctx.cfg().listeners()) {
+            try {
                 l.started(Phase.EXIT);
             } catch (RuntimeException e) {
                 LOG.warn("phase listener threw", e);
@@ -117,6 +117,31 @@ final class ShutdownSequence {
             Thread.currentThread().interrupt(); // kept clear during the sequence; see waitUnlessEscalated
         }
         finish(s, rep, rep.exitCode());
+    }
+
+    /** The report of the phases and hooks recorded so far. */
+    private ShutdownReport report(Instant startedAt) {
+        // The exit code the report states is the process's: ours if this sequence calls System.exit, the JVM's
+        // if the JVM was already exiting (then System.exit would block and the JVM's status stands)
+        boolean jvmExiting = s.jvmShuttingDown
+                || (ctx.cfg().exitPolicy() == Shutdown.ExitPolicy.EXIT && !removeJvmHook(s));
+        Integer override = s.exitCodeOverride;
+        return new ShutdownReport(ctx.reason().describe(), ctx.triggerKind(), startedAt,
+                Duration.ofNanos(ShutdownTime.nanoTime() - s.triggerNanos), rec.phases,
+                ctx.inFlightAtTrigger(), drained, inFlightAtCancel, tasksCancelled, s.escalated, stragglers,
+                rec.hooks, outcome,
+                jvmExiting ? ShutdownReport.EXIT_CODE_OF_THE_JVM : override != null ? override : outcome.exitCode(),
+                ingressDescriptions);
+    }
+
+    private static void log(ShutdownReport rep) {
+        if (rep.outcome() == ShutdownReport.Outcome.CLEAN) {
+            if (LOG.isInfoEnabled()) {
+                LOG.info("{}", rep.toText());
+            }
+        } else {
+            LOG.warn("{}", rep.toText());
+        }
     }
 
     /** Runs phase {@code p} with its budget from the configuration; returns its note. */
@@ -190,7 +215,7 @@ final class ShutdownSequence {
         r.requestStop();
         s.stopRequested.countDown();
         callIngresses(false);
-        long graceDeadline = ShutdownTime.deadlineNanos(gracePeriod);
+        long graceDeadline = beforeTheFlush(ShutdownTime.deadlineNanos(gracePeriod));
         s.cancelAtNanos = graceDeadline;
         boolean idle = awaitIdle(graceDeadline);
         boolean servicesDone = r.awaitNoRunning(graceDeadline, s.escalatedCheck);
@@ -295,6 +320,15 @@ final class ShutdownSequence {
         }
     }
 
+    /**
+     * {@code deadline}, or the start of the telemetry-flush slice if that is earlier: a drain or cancel that
+     * started late (an ingress's slow {@code goAway()}, a slow listener) does not run into the flush's time.
+     */
+    private long beforeTheFlush(long deadline) {
+        long phasesEnd = s.triggers.phasesDeadlineNanos();
+        return phasesEnd - deadline < 0 ? phasesEnd : deadline;
+    }
+
     private String cancel(Duration cancelGrace) {
         EngineScope<Object, Void> r = ctx.root();
         s.cancelAtNanos = ShutdownTime.nanoTime();
@@ -303,7 +337,7 @@ final class ShutdownSequence {
         if (!drainComplete) {
             callIngresses(true); // after the scope's cancel: the handlers running in it are interrupted already
         }
-        long cancelDeadline = ShutdownTime.deadlineNanos(cancelGrace);
+        long cancelDeadline = beforeTheFlush(ShutdownTime.deadlineNanos(cancelGrace));
         boolean allStopped = r.awaitNoRunning(cancelDeadline, NEVER) && r.totalRunning() == 0;
         return tasksCancelled == 0 ? "nothing left to cancel"
                 : "interrupted " + tasksCancelled + " tasks" + (allStopped ? ", all stopped" : ", some did not stop");
@@ -311,7 +345,8 @@ final class ShutdownSequence {
 
     private String abandon() {
         stragglers = ctx.root().collectStragglers();
-        ctx.root().close(); // returns at once: the close timeout (the cancel grace) counts from the cancellation
+        // at once: the cancel phase waited its grace already, or what was left of it before the telemetry flush
+        ctx.root().closeWithoutWaiting();
         ctx.readiness().advanceTo(Readiness.State.STOPPED);
         return stragglers.isEmpty() ? "no stragglers" : stragglers.size() + " stragglers abandoned";
     }
@@ -381,6 +416,20 @@ final class ShutdownSequence {
             outcome = ShutdownReport.Outcome.CLEAN;
         }
         return "outcome " + outcome;
+    }
+
+    /** The telemetry-flush hooks, in registration order, in the slice held back for them (see {@link Triggers#startFlush}). */
+    private String telemetryFlush(Duration slice) {
+        s.triggers.startFlush();
+        List<Registered<Shutdown.Hook>> flushes = List.copyOf(s.registry.telemetryFlushes);
+        var shares = new HookShares(s, flushes, slice);
+        for (int i = 0; i < flushes.size(); i++) {
+            Registered<Shutdown.Hook> f = flushes.get(i);
+            rec.hook(Phase.TELEMETRY_FLUSH, f.name(), shares.budget(i),
+                    new HookCall(Phase.TELEMETRY_FLUSH, f.hook(), Duration.ZERO));
+        }
+        return flushes.size() + " telemetry flushes in a slice of " + ShutdownConfig.ms(slice) + ", "
+                + (flushes.size() - rec.failed(Phase.TELEMETRY_FLUSH)) + " ok";
     }
 
     /** Ends the run: the report is published, waiters released, and with {@link Shutdown.ExitPolicy#EXIT} the JVM exits. */

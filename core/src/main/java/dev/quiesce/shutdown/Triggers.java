@@ -150,7 +150,8 @@ final class Triggers {
         }
         s.inFlightAtTrigger = s.inFlight().inFlight();
         s.completedAtTrigger = s.inFlight().completed();
-        budgetDeadlineNanos = ShutdownTime.deadlineNanos(s.cfg.sequenceBudget());
+        // the telemetry-flush slice is held back: until the flush starts (see startFlush) the budget ends before it
+        budgetDeadlineNanos = ShutdownTime.deadlineNanos(s.cfg.sequenceBudget().minus(s.cfg.telemetryFlush()));
         // plain nanosecond arithmetic: Duration.dividedBy(long) goes through BigDecimal, whose classes
         // would be loaded here, after SIGTERM, inside the measured shutdown
         long watchdogDelay = Timers.saturatedNanos(s.cfg.platformBudget()) - Timers.saturatedNanos(s.cfg.margin()) / 2;
@@ -196,11 +197,26 @@ final class Triggers {
         Runtime.getRuntime().halt(ShutdownReport.HALTED_EXIT_CODE);
     }
 
+    /** When the budget of the phases before the telemetry flush ends (the start of the slice held back for it). */
+    long phasesDeadlineNanos() {
+        return budgetDeadlineNanos;
+    }
+
+    /**
+     * The telemetry flush starts: the budget becomes its slice, whole, from now, even if the phases before it
+     * ran past their deadline (the watchdog still bounds the whole sequence).
+     */
+    void startFlush() {
+        long phasesLeft = Math.max(0, budgetDeadlineNanos - ShutdownTime.nanoTime()); // a flush that starts early keeps it
+        budgetDeadlineNanos = ShutdownTime.deadlineNanos(Duration.ofNanos(Timers.saturatedAdd(phasesLeft,
+                Timers.saturatedNanos(s.cfg.telemetryFlush()))));
+    }
+
     /** {@link Shutdown#remaining()}. */
     Duration remaining() {
         long d = budgetDeadlineNanos;
         if (state.get() == RUNNING || d == Long.MAX_VALUE) {
-            return s.cfg.sequenceBudget();
+            return s.cfg.sequenceBudget().minus(s.cfg.telemetryFlush());
         }
         long left = d - ShutdownTime.nanoTime();
         return left <= 0 ? Duration.ZERO : Duration.ofNanos(left);

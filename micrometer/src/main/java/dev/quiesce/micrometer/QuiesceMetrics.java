@@ -54,7 +54,8 @@ import java.util.concurrent.TimeUnit;
  *
  * Every meter also carries the tags passed to {@link #create(Iterable)}. The counters and timers are recorded
  * from the report, on the shutdown's coordinator thread, before the exit; a registry that must export them
- * has to be flushed after that (a reserved telemetry flush, or the registry's own close).
+ * has to be flushed after that: {@link #closeInTelemetryFlush} closes it in the shutdown's reserved
+ * telemetry-flush slice, which comes after the report.
  *
  * <p>Thread-safe: it may be bound to several registries, from any thread.
  */
@@ -76,6 +77,8 @@ public final class QuiesceMetrics implements MeterBinder, Shutdown.PhaseListener
     public static final String HOOK_TIMEOUTS = "quiesce.shutdown.hook.timeouts";
     /** Time gauge: time since the trigger. */
     public static final String SINCE_TRIGGER = "quiesce.shutdown.since.trigger";
+    /** The name (before the registry's class) of the telemetry-flush hook of {@link #closeInTelemetryFlush}. */
+    public static final String FLUSH_HOOK = "micrometer";
 
     private final Tags tags;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
@@ -109,6 +112,36 @@ public final class QuiesceMetrics implements MeterBinder, Shutdown.PhaseListener
     public QuiesceMetrics monitor(Shutdown shutdown) {
         this.shutdown = Objects.requireNonNull(shutdown, "shutdown must not be null");
         return this;
+    }
+
+    /**
+     * Registers {@code registry}'s close as a telemetry-flush hook of {@code shutdown} (named {@value #FLUSH_HOOK}
+     * and the registry's class): in {@link Phase#TELEMETRY_FLUSH}, after this binder has recorded the report's
+     * timers and counters, the registry is closed within the hook's share of the reserved slice. Closing a push
+     * registry (OTLP, Prometheus push gateway, ...) publishes what it holds first, so the shutdown's own metrics
+     * are exported; any registry stops there. Do not close it elsewhere before the exit.
+     *
+     * @throws IllegalStateException if {@code shutdown} has no telemetry-flush slice (set one with
+     *     {@link Shutdown.Builder#telemetryFlush}) or is already in that phase
+     */
+    public static void closeInTelemetryFlush(Shutdown shutdown, MeterRegistry registry) {
+        Objects.requireNonNull(shutdown, "shutdown must not be null");
+        Objects.requireNonNull(registry, "registry must not be null");
+        shutdown.onTelemetryFlush(FLUSH_HOOK + "-" + registry.getClass().getSimpleName(), new RegistryClose(registry));
+    }
+
+    /** The telemetry-flush hook of {@link #closeInTelemetryFlush}: a class, so its name shows in the report's thread. */
+    private static final class RegistryClose implements Shutdown.Hook {
+        private final MeterRegistry registry;
+
+        RegistryClose(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void run() {
+            registry.close();
+        }
     }
 
     @Override

@@ -30,9 +30,11 @@ class ReadmeTest {
     static Shutdown example(MeterRegistry registry, String host, int port) throws Exception {
         // @start region="readme-metrics"
         var metrics = QuiesceMetrics.create(List.of(Tag.of("service", "orders")));
-        var shutdown = testBuilder().onPhase(metrics).start();         // phase timers, counters, time since trigger
+        var shutdown = testBuilder().telemetryFlush(Duration.ofSeconds(2)) // a slice held back for the flush
+                .onPhase(metrics).start();                             // phase timers, counters, time since trigger
         var http = DrainingHttpServer.builder(shutdown).bind(host, port).start();
         metrics.monitor(shutdown).bindTo(registry);                    // after the ingresses are registered
+        QuiesceMetrics.closeInTelemetryFlush(shutdown, registry);      // published and closed in that slice
         // @end
         assertThat(http.port()).isPositive();
         return shutdown;
@@ -42,7 +44,7 @@ class ReadmeTest {
     void theReadmeExample_isThisFilesRegion_andBindsTheIngressGauge() throws Exception {
         String source = Files.readString(Path.of("src/test/java/dev/quiesce/micrometer/ReadmeTest.java"));
         String region = region(source, "readme-metrics").replace("bind(host, port)", "bind(\"0.0.0.0\", 8080)")
-                .replace("testBuilder().onPhase(metrics).start();     ", "Shutdown.builder().onPhase(metrics).start();");
+                .replace("testBuilder()", "Shutdown.builder()");
         String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
         assertThat(readme).as("micrometer/README.md holds the region readme-metrics of ReadmeTest").contains(region);
 

@@ -491,4 +491,31 @@ class SamplesIT {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.stderr()).contains("no sample 'NoSuch'").contains("Sample15_PitfallGraceShorterThanP99");
     }
+
+    @Test
+    void sample19_aRequestsMdcAndTraceFollowItsForks_throughAShutdown_andEverySpanIsExportedInTheFlush()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample19_TelemetryThroughShutdown");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        for (String lookup : List.of("lookup order", "lookup customer")) { // the two forks run in either order
+            assertThat(run.line(lookup + ": ")).as(run.describe()).isEqualTo(lookup
+                    + ": request=r-1, in the request's trace: true, parent is the request's span: true");
+        }
+        run.assertInOrder("handler: request=r-1, span GET /orders/7 started",
+                "unrelated virtual thread: request=null, a span: false",
+                "shutdown started with the request in flight",
+                "handler: request=r-1, answered",
+                "exported in TELEMETRY_FLUSH: GET /orders/7 (request trace, root)",
+                "exported in TELEMETRY_FLUSH: quiesce.shutdown.trigger (shutdown trace)",
+                "exported in TELEMETRY_FLUSH: quiesce.shutdown.drain (shutdown trace)",
+                "exported in TELEMETRY_FLUSH: quiesce.shutdown.report (shutdown trace)",
+                "exported in TELEMETRY_FLUSH: quiesce.shutdown (shutdown trace, root)",
+                "exporter closed in TELEMETRY_FLUSH: 3 request spans and 10 shutdown spans exported, none before "
+                        + "the flush",
+                "requests: 1 in flight at the trigger, 1 drained; outcome CLEAN, exit code 0; "
+                        + "telemetry flush: [opentelemetry OK]");
+        assertThat(run.linesStartingWith("exported in ")).as(run.describe()).hasSize(13)
+                .allSatisfy(l -> assertThat(l).startsWith("exported in TELEMETRY_FLUSH: "));
+    }
 }
