@@ -244,7 +244,8 @@ final class ShutdownSequence {
         ShutdownConfig cfg = ctx.cfg();
         long rest = Timers.saturatedAdd(Timers.saturatedAdd(Timers.saturatedNanos(cfg.cancelGrace()),
                 Timers.saturatedNanos(cfg.persistBudget())), Timers.saturatedNanos(cfg.cleanupBudget()));
-        long holdUntil = Timers.saturatedAdd(s.triggerNanos, Timers.saturatedNanos(cfg.sequenceBudget()) - rest);
+        // the end of the phases' budget (the telemetry-flush slice is held back from it), less what the rest needs
+        long holdUntil = s.triggers.phasesDeadlineNanos() - rest;
         LOG.info("drain requested and done (complete: {}); holding until SIGTERM (or another trigger) to finish the "
                 + "shutdown", drainComplete);
         String why = "no trigger came within the budget";

@@ -111,6 +111,29 @@ class TelemetryFlushTest {
         assertThat(report.toJson()).contains("\"phase\":\"TELEMETRY_FLUSH\"");
     }
 
+    @Test
+    void aRequestedDrainThatNoTriggerFollows_holdsOnlyUntilTheRestOfTheSequenceAndTheFlushStillFit() throws Exception {
+        var clock = new ManualClock();
+        ShutdownReport report;
+        try (var _ = clock.install()) {
+            // 28 s for the sequence, the last 2 s the flush's: the phases end at +26; cancel grace, persist and
+            // cleanup need 3 s of them, so the hold after a requested drain ends at +23 (not at +25)
+            Shutdown shutdown = Shutdown.builder().signals().exitPolicy(Shutdown.ExitPolicy.RETURN)
+                    .platformBudget(ofSeconds(40)).margin(ofSeconds(12)).gracePeriod(ofSeconds(15))
+                    .preDrainDelay(Duration.ZERO).cancelGrace(ofSeconds(1)).persistBudget(ofSeconds(1))
+                    .cleanupBudget(ofSeconds(1)).telemetryFlush(ofSeconds(2)).start();
+            shutdown.onTelemetryFlush("exporter", () -> { });
+            shutdown.markReady();
+            assertThat(shutdown.drain().complete()).as("nothing in flight: the drain is complete at once").isTrue();
+            clock.awaitWaiter(ofSeconds(23), REAL); // the hold, waiting for a trigger that does not come
+            clock.advance(ofSeconds(23));
+            report = shutdown.awaitTermination();
+        }
+        assertThat(report.phase(Phase.CANCEL).orElseThrow().startOffset()).isEqualTo(ofSeconds(23));
+        assertThat(report.phase(Phase.TELEMETRY_FLUSH)).isPresent();
+        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+    }
+
     /** Waits {@code d} of the installed clock's time (virtual under a test clock). */
     private static void awaitVirtually(Duration d) {
         try {
