@@ -4,6 +4,7 @@ import dev.quiesce.shutdown.Shutdown;
 import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -47,6 +48,17 @@ public class QuiesceAutoConfiguration {
         }
         shutdown.onCleanup("spring-context", (ContextCloser) closer); // first: it closes last
         return shutdown;
+    }
+
+    /**
+     * Registers the hooks of {@link QuiesceHooks} beans and of {@link OnPersist}/{@link OnCleanup} methods.
+     *
+     * @param shutdown the shutdown, looked up when the first hook is registered
+     * @return the registrar (a bean post-processor)
+     */
+    @Bean
+    static BeanPostProcessor quiesceHookRegistrar(ObjectProvider<Shutdown> shutdown) {
+        return new HookRegistrar(shutdown);
     }
 
     /**
