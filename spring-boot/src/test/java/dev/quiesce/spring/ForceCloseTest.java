@@ -40,6 +40,8 @@ class ForceCloseTest {
                 assertThat(i.inFlight()).isZero();
             });
             assertThat(TestApp.release.getCount()).as("the handler was not released: it was interrupted").isOne();
+            assertThat(TestApp.EVENTS).as("interrupted by the CANCEL phase, not by Tomcat's stop in CLEANUP")
+                    .containsSubsequence("hold-interrupted", "context-closed");
             String response;
             try {
                 response = Http.read(held);

@@ -36,8 +36,13 @@ public class TestApp {
         @GetMapping("/hold")
         String hold() throws InterruptedException {
             entered.countDown();
-            if (!release.await(1, TimeUnit.MINUTES)) {
-                return "never released";
+            try {
+                if (!release.await(1, TimeUnit.MINUTES)) {
+                    return "never released";
+                }
+            } catch (InterruptedException e) {
+                EVENTS.add("hold-interrupted");
+                throw e;
             }
             return "held";
         }
