@@ -13,9 +13,17 @@ final class ContextCloser implements AutoCloseable {
     private final ConfigurableApplicationContext context;
     private final AtomicBoolean closedByOthers = new AtomicBoolean();
     private final AtomicBoolean closedByQuiesce = new AtomicBoolean();
+    private final AtomicBoolean registered = new AtomicBoolean();
 
     ContextCloser(ConfigurableApplicationContext context) {
         this.context = context;
+    }
+
+    /** Registers this as the shutdown's cleanup resource {@code spring-context}, once. */
+    void registerWith(dev.quiesce.shutdown.Shutdown shutdown) {
+        if (registered.compareAndSet(false, true)) {
+            shutdown.onCleanup("spring-context", this);
+        }
     }
 
     /** The cleanup: closes the context, unless someone else is closing it. */

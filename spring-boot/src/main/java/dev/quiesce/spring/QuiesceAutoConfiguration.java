@@ -46,7 +46,7 @@ public class QuiesceAutoConfiguration {
             throw new IllegalStateException("Quiesce: the quiesce.shutdown.* properties do not fit: "
                     + propertyNames(e.getMessage()), e);
         }
-        shutdown.onCleanup("spring-context", (ContextCloser) closer); // first: it closes last
+        ((ContextCloser) closer).registerWith(shutdown); // first: it closes last
         return shutdown;
     }
 

@@ -52,6 +52,7 @@ final class QuiesceSpringLifecycle implements SmartInitializingSingleton, Applic
         this.properties = properties;
         this.lifecycle = lifecycle;
         this.closer = closer;
+        closer.registerWith(shutdown); // a Shutdown bean of the application's own was not registered by the factory
         shutdown.readiness().onChange(new Consumer<Readiness.State>() {
             @Override
             public void accept(Readiness.State state) {

@@ -18,22 +18,37 @@ import java.util.function.BooleanSupplier;
  * Puts {@code Connection: close} on a response that commits once the ingress drains, also for a request that was
  * already running when the drain began: the response is wrapped, and each write, flush or error first adds the
  * header if the drain has begun and the response is not committed yet (Tomcat reads the header when it commits,
- * and then ends the connection after the response).
+ * and then ends the connection after the response). A request that the ingress cancelled ({@code forceClose()}
+ * interrupted its thread) and that ends in an exception before its response is committed is answered 503.
  */
 final class CloseOnDrainFilter implements Filter {
     private final BooleanSupplier draining;
+    private final BooleanSupplier forced;
 
-    CloseOnDrainFilter(BooleanSupplier draining) {
+    CloseOnDrainFilter(BooleanSupplier draining, BooleanSupplier forced) {
         this.draining = draining;
+        this.forced = forced;
     }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (response instanceof HttpServletResponse http && !(response instanceof DrainingResponse)) {
-            chain.doFilter(request, new DrainingResponse(http, draining));
-        } else {
+        if (!(response instanceof HttpServletResponse http) || response instanceof DrainingResponse) {
             chain.doFilter(request, response);
+            return;
+        }
+        try {
+            chain.doFilter(request, new DrainingResponse(http, draining));
+        } catch (ServletException | IOException | RuntimeException e) {
+            if (!forced.getAsBoolean() || http.isCommitted()) {
+                throw e;
+            }
+            // cancelled by forceClose (the handler was interrupted): 503, as every Quiesce adapter answers it
+            http.reset();
+            http.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            http.setHeader("Connection", "close");
+            http.setContentType("text/plain;charset=UTF-8");
+            http.getWriter().write("503 Service Unavailable: the service is shutting down\n");
         }
     }
 

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #goAway()}: once no request is in flight, the connectors are stopped, which closes the idle
  *       kept-alive connections.
  *   <li>{@link #forceClose()}: the threads serving requests still in flight are interrupted, those requests are
- *       counted cancelled, and the connectors stop once they have ended.
+ *       counted cancelled (answered 503 by the filter when their handler ends in an exception before the response
+ *       is committed), and the connectors stop once they have ended.
  * </ul>
  *
  * <p>Thread-safe.
@@ -58,7 +59,7 @@ public final class TomcatIngress implements Ingress {
     private final AtomicLong drained = new AtomicLong();
     private final AtomicLong cancelled = new AtomicLong();
     private final AtomicLong forcedAt = new AtomicLong(Long.MAX_VALUE);
-    private volatile boolean listenerClosed;
+    private volatile long listenerClosedAt = Long.MAX_VALUE; // System.nanoTime() when stopAccepting() began
     private volatile boolean draining;
     private volatile String address = "unbound";
 
@@ -108,6 +109,11 @@ public final class TomcatIngress implements Ingress {
             public boolean getAsBoolean() {
                 return draining;
             }
+        }, new java.util.function.BooleanSupplier() {
+            @Override
+            public boolean getAsBoolean() {
+                return forcedAt.get() != Long.MAX_VALUE;
+            }
         });
     }
 
@@ -132,16 +138,31 @@ public final class TomcatIngress implements Ingress {
         } finally {
             serving.remove(thread);
             if (!async) {
-                end(ticket, seq);
+                finish(response);
+                // when the client had its answer: Spring flushes (commits) inside the servlet, before this runs
+                end(ticket, seq, response.getCoyoteResponse().isCommitted()
+                        ? response.getCoyoteResponse().getCommitTimeNanos() : System.nanoTime());
             }
         }
     }
 
-    private void end(InFlightTracker.Ticket ticket, long seq) {
+    /**
+     * Writes the rest of the response now, before the request counts as done: otherwise Tomcat would write it after
+     * this valve returns, and the connectors, stopped once nothing is in flight, could cut it off.
+     */
+    private static void finish(Response response) {
+        try {
+            response.finishResponse();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not finish the response; Tomcat finishes or resets it", e);
+        }
+    }
+
+    private void end(InFlightTracker.Ticket ticket, long seq, long answeredNanos) {
         if (seq <= forcedAt.get()) {
             if (forcedAt.get() != Long.MAX_VALUE) {
                 cancelled.incrementAndGet();
-            } else if (listenerClosed) {
+            } else if (listenerClosedAt != Long.MAX_VALUE && answeredNanos - listenerClosedAt >= 0) {
                 drained.incrementAndGet();
             }
         } else {
@@ -182,7 +203,7 @@ public final class TomcatIngress implements Ingress {
 
         private void once() {
             if (ended.compareAndSet(false, true)) {
-                end(ticket, seq);
+                end(ticket, seq, System.nanoTime());
             }
         }
     }
@@ -190,7 +211,9 @@ public final class TomcatIngress implements Ingress {
     @Override
     public void stopAccepting() {
         Tomcat server = tomcat.get();
-        listenerClosed = true;
+        if (listenerClosedAt == Long.MAX_VALUE) {
+            listenerClosedAt = System.nanoTime();
+        }
         draining = true; // keep-alive ends with the listener: a client reconnects elsewhere
         if (server == null || !stopAcceptingCalled.compareAndSet(false, true)) {
             return;
