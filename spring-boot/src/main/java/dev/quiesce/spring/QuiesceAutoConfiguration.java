@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -19,7 +20,7 @@ import org.springframework.context.annotation.Bean;
  * SIGTERM/SIGINT/SIGHUP, and its ties to the application context ({@link QuiesceSpringLifecycle}). Off with
  * {@code quiesce.shutdown.enabled=false}.
  */
-@AutoConfiguration(after = LifecycleAutoConfiguration.class)
+@AutoConfiguration(after = LifecycleAutoConfiguration.class, before = TaskExecutionAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "quiesce.shutdown.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(QuiesceProperties.class)
 public class QuiesceAutoConfiguration {
@@ -48,6 +49,21 @@ public class QuiesceAutoConfiguration {
         }
         ((ContextCloser) closer).registerWith(shutdown); // first: it closes last
         return shutdown;
+    }
+
+    /**
+     * Boot's {@code applicationTaskExecutor} (so {@code @Async} methods run on it): tasks in virtual threads of the
+     * shutdown's scope tree, under {@code /<shutdown>/async}. Off with {@code quiesce.task-executor.enabled=false}
+     * (Boot's own executor then), or by defining an {@code applicationTaskExecutor} bean.
+     *
+     * @param shutdown the shutdown
+     * @return the executor
+     */
+    @Bean(name = {"applicationTaskExecutor", "taskExecutor"})
+    @ConditionalOnMissingBean(name = "applicationTaskExecutor")
+    @ConditionalOnBooleanProperty(name = "quiesce.task-executor.enabled", matchIfMissing = true)
+    public QuiesceTaskExecutor quiesceTaskExecutor(Shutdown shutdown) {
+        return new QuiesceTaskExecutor(shutdown, "async");
     }
 
     /**
