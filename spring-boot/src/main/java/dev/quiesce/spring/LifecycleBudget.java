@@ -45,7 +45,8 @@ final class LifecycleBudget {
                     + "and closing it may take " + TIMEOUT_PROPERTY + " (" + perPhase.toMillis() + " ms) x " + phases
                     + " lifecycle phases = " + worst.toMillis() + " ms, more than quiesce.shutdown.cleanup-budget ("
                     + cleanupBudget.toMillis() + " ms): lower " + TIMEOUT_PROPERTY + " to at most "
-                    + fitting(phases, cleanupBudget).toMillis() + "ms (or leave it unset: Quiesce then sets it to fit), "
+                    + fitting(phases, cleanupBudget).toMillis()
+                    + " ms (or leave it unset: Quiesce then sets it to fit), "
                     + "or raise quiesce.shutdown.cleanup-budget (and quiesce.shutdown.platform-budget, which is "
                     + "terminationGracePeriodSeconds, if the phases no longer fit it)");
         }

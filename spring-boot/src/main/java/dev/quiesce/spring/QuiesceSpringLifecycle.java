@@ -70,9 +70,9 @@ final class QuiesceSpringLifecycle implements SmartInitializingSingleton, Applic
         Duration perPhase = lifecycle == null ? Duration.ofSeconds(30) : lifecycle.getTimeoutPerShutdownPhase();
         if (context.getEnvironment().containsProperty(LifecycleBudget.TIMEOUT_PROPERTY) || !(processor() instanceof
                 DefaultLifecycleProcessor)) {
-            LifecycleBudget.check(perPhase, phases, properties.getCleanupBudget());
+            LifecycleBudget.check(perPhase, phases, properties.cleanupBudget());
         } else {
-            Duration fit = LifecycleBudget.fitting(phases, properties.getCleanupBudget());
+            Duration fit = LifecycleBudget.fitting(phases, properties.cleanupBudget());
             ((DefaultLifecycleProcessor) processor()).setTimeoutPerShutdownPhase(fit.toMillis());
             LOG.debug("{} is unset: {} ms per phase, so that {} lifecycle phases fit quiesce.shutdown.cleanup-budget",
                     LifecycleBudget.TIMEOUT_PROPERTY, fit.toMillis(), phases);

@@ -60,13 +60,16 @@ class TaskExecutorTest {
         }
     }
 
+    private static ConfigurableApplicationContext start(String grace, int tasks) {
+        TestApp.reset();
+        started = new CountDownLatch(tasks);
+        return Apps.builder("quiesce.shutdown.grace-period=" + grace).sources(AsyncConfig.class).run();
+    }
+
     @Test
     @Timeout(60)
     void asyncTasks_getTheSoftStopFirst_andAreInterruptedAtTheEndOfTheGrace_beforeTheContextCloses() throws Exception {
-        TestApp.reset();
-        started = new CountDownLatch(2);
-        ConfigurableApplicationContext context = Apps.builder("quiesce.shutdown.grace-period=500ms")
-                .sources(AsyncConfig.class).run();
+        ConfigurableApplicationContext context = start("500ms", 2);
         Shutdown shutdown = context.getBean(Shutdown.class);
         AsyncTaskExecutor executor = context.getBean("applicationTaskExecutor", AsyncTaskExecutor.class);
         assertThat(executor).isInstanceOf(QuiesceTaskExecutor.class);
@@ -88,10 +91,7 @@ class TaskExecutorTest {
     @Test
     @Timeout(60)
     void aTaskThatStopsWhenAsked_endsTheDrainClean_beforeALongGraceEnds() throws Exception {
-        TestApp.reset();
-        started = new CountDownLatch(1);
-        ConfigurableApplicationContext context = Apps.builder("quiesce.shutdown.grace-period=15s")
-                .sources(AsyncConfig.class).run();
+        ConfigurableApplicationContext context = start("15s", 1);
         Shutdown shutdown = context.getBean(Shutdown.class);
         context.getBean(Jobs.class).cooperative();
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();

@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -95,7 +94,18 @@ final class CloseOnDrainFilter implements Filter {
         @Override
         public ServletOutputStream getOutputStream() throws IOException {
             if (out == null) {
-                out = new MarkingStream(super.getOutputStream(), this);
+                ServletOutputStream inner = super.getOutputStream();
+                out = new ServletOutputStream() { // marks before every write, flush and close
+                    @Override public boolean isReady() { return inner.isReady(); }
+                    @Override public void setWriteListener(WriteListener listener) { inner.setWriteListener(listener); }
+                    @Override public void write(int b) throws IOException { mark(); inner.write(b); }
+                    @Override public void write(byte[] b, int off, int len) throws IOException {
+                        mark();
+                        inner.write(b, off, len);
+                    }
+                    @Override public void flush() throws IOException { mark(); inner.flush(); }
+                    @Override public void close() throws IOException { mark(); inner.close(); }
+                };
             }
             return out;
         }
@@ -103,81 +113,14 @@ final class CloseOnDrainFilter implements Filter {
         @Override
         public PrintWriter getWriter() throws IOException {
             if (writer == null) {
-                writer = new PrintWriter(new MarkingWriter(super.getWriter(), this));
+                writer = new PrintWriter(super.getWriter()) { // every print ends in one of these
+                    @Override public void write(char[] buf, int off, int len) { mark(); super.write(buf, off, len); }
+                    @Override public void write(String str, int off, int len) { mark(); super.write(str, off, len); }
+                    @Override public void write(int c) { mark(); super.write(c); }
+                    @Override public void flush() { mark(); super.flush(); }
+                };
             }
             return writer;
-        }
-    }
-
-    private static final class MarkingStream extends ServletOutputStream {
-        private final ServletOutputStream delegate;
-        private final DrainingResponse response;
-
-        MarkingStream(ServletOutputStream delegate, DrainingResponse response) {
-            this.delegate = delegate;
-            this.response = response;
-        }
-
-        @Override
-        public boolean isReady() {
-            return delegate.isReady();
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener) {
-            delegate.setWriteListener(listener);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            response.mark();
-            delegate.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            response.mark();
-            delegate.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            response.mark();
-            delegate.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            response.mark();
-            delegate.close();
-        }
-    }
-
-    private static final class MarkingWriter extends Writer {
-        private final PrintWriter delegate;
-        private final DrainingResponse response;
-
-        MarkingWriter(PrintWriter delegate, DrainingResponse response) {
-            this.delegate = delegate;
-            this.response = response;
-        }
-
-        @Override
-        public void write(char[] buf, int off, int len) {
-            response.mark();
-            delegate.write(buf, off, len);
-        }
-
-        @Override
-        public void flush() {
-            response.mark();
-            delegate.flush();
-        }
-
-        @Override
-        public void close() {
-            response.mark();
-            delegate.close();
         }
     }
 }
