@@ -62,6 +62,13 @@ public final class TomcatIngress implements Ingress {
     private volatile long listenerClosedAt = Long.MAX_VALUE; // System.nanoTime() when stopAccepting() began
     private volatile boolean draining;
     private volatile String address = "unbound";
+    /** Made with the ingress, not after the trigger (its class is loaded now; see core's WarmUp). */
+    private final Runnable stopper = new Runnable() {
+        @Override
+        public void run() {
+            stopWhenIdle();
+        }
+    };
 
     /**
      * An ingress named {@code name}; attach the server with {@link #attach(Tomcat)} once it has started.
@@ -232,12 +239,7 @@ public final class TomcatIngress implements Ingress {
     public void goAway() {
         draining = true;
         if (goAwayCalled.compareAndSet(false, true)) {
-            Thread.ofPlatform().daemon().name("quiesce-tomcat-stop").start(new Runnable() {
-                @Override
-                public void run() {
-                    stopWhenIdle();
-                }
-            });
+            Thread.ofPlatform().daemon().name("quiesce-tomcat-stop").start(stopper);
         }
     }
 
