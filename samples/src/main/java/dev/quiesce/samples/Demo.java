@@ -56,6 +56,9 @@ public final class Demo {
               --cancel-grace-ms N  how long cancelled requests get to answer (default %d)
               --budget-ms N        the whole shutdown's budget: terminationGracePeriodSeconds in ms (default %d)
               --naive              no Quiesce: the negative control, drops requests on SIGTERM (default off)
+              --server NAME        the HTTP server: jdk (the JDK's HttpServer, HTTP/1.1) or jetty (Jetty 12,
+                                   HTTP/1.1 and h2c on the same port; with --naive: Jetty's own graceful stop)
+                                   (default jdk)
             samples: ./demo.sh sample NAME (e.g. Sample01_SignalHandling, or 01); ./demo.sh sample lists them"""
             .formatted(DemoService.Settings.DEFAULT_HOST, DemoService.Settings.DEFAULT_PORT,
                     DemoService.Settings.DEFAULT_STATE, DemoService.Settings.DEFAULT_PRE_DRAIN.toMillis(),
@@ -106,7 +109,7 @@ public final class Demo {
         Path dir = Files.createTempDirectory("quiesce-demo");
         Path state = dir.resolve("state.json");
         var settings = new DemoService.Settings("127.0.0.1", 0, state, Duration.ofMillis(500), Duration.ofSeconds(10),
-                Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+                Duration.ofSeconds(1), Duration.ofSeconds(30), false, DemoService.ServerKind.JDK);
         DemoService.Running service = DemoService.serve(settings, System.out);
         Shutdown shutdown = service.shutdown();
         URI base = URI.create("http://127.0.0.1:" + service.port());
