@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.SessionContainer;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -301,10 +302,12 @@ public final class QuiesceJetty {
     private void goAway() {
         scope.requestStop(); // streaming handlers (SSE) poll Scope.stopRequested() and end their streams
         // the application's Graceful components (WebSocket session trackers close their sessions with 1001), but
-        // not a GracefulHandler: it would answer 503 to requests on connections still open, which are served
+        // not a GracefulHandler: it would answer 503 to requests on connections still open, which are served; nor
+        // HTTP/2's SessionContainer: its shutdown completes only once every client has closed its session (the
+        // JDK's HttpClient keeps an idle h2c connection after the GOAWAY), and the sessions get their GOAWAY below
         List<CompletableFuture<Void>> goodbyes = new ArrayList<>();
         for (Graceful g : server.getContainedBeans(Graceful.class)) {
-            if (!(g instanceof Connector) && !(g instanceof GracefulHandler)) {
+            if (!(g instanceof Connector) && !(g instanceof GracefulHandler) && !(g instanceof SessionContainer)) {
                 goodbyes.add(g.shutdown());
             }
         }
