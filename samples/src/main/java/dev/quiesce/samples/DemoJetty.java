@@ -69,8 +69,12 @@ final class DemoJetty {
     private static ServerConnector connector(Server server, DemoService.Settings s) {
         var config = new HttpConfiguration();
         config.setSendServerVersion(false);
-        var connector = new ServerConnector(server, new HttpConnectionFactory(config),
-                new HTTP2CServerConnectionFactory(config));
+        var h2c = new HTTP2CServerConnectionFactory(config);
+        // a client may have as many requests in flight on one connection as the server queues connections; with
+        // Jetty's default (128) the JDK HttpClient, which upgrades to h2c, fails the 129th at once ("too many
+        // concurrent streams") instead of waiting or opening another connection
+        h2c.setMaxConcurrentStreams(ACCEPT_QUEUE);
+        var connector = new ServerConnector(server, new HttpConnectionFactory(config), h2c);
         connector.setHost(s.host());
         connector.setPort(s.port());
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
