@@ -105,21 +105,25 @@ class RollingUpdateIT {
 
     /**
      * Plain Jetty's own graceful stop ({@code --naive --server jetty}: {@code GracefulHandler}, a stop timeout, its
-     * shutdown hook), each SIGTERM hitting a slow request. Measured: behind this HAProxy it loses no request either.
-     * Its stop closes the listener at once and lets the requests in flight finish, and HAProxy re-sends a refused
-     * connection to another replica ({@code retry-on conn-failure}) and opens a server connection per request
-     * ({@code http-server-close}), so Jetty's keep-alive gap does not show. What it does not do: readiness never
-     * turns 503 before the close, no state is written, and the process dies of the signal (143), not exit 0.
+     * shutdown hook), each SIGTERM hitting a slow request. Measured behind this HAProxy: it loses few requests or
+     * none (0, 0, 1 and 1 failed in four runs of about 3 500 to 6 000 requests, each loss a 503). Its stop closes
+     * the listener at once and lets the requests in flight finish; HAProxy re-sends a refused connection to another
+     * replica ({@code retry-on conn-failure}) and opens a server connection per request ({@code http-server-close}),
+     * so Jetty's keep-alive gap does not show; a request that reaches Jetty once its {@code GracefulHandler} is shut
+     * down is answered 503 (the likely source of the losses; the test does not tell it from an HAProxy 503). So the
+     * test asserts what always held: nothing but 503s is lost, the process dies of the signal (143, not exit 0),
+     * and no state is written.
      */
     @Test
-    void plainJettysOwnGracefulStop_behindHaproxy_losesNoRequestHere_butDiesOfTheSignalWithoutItsState()
+    void plainJettysOwnGracefulStop_behindHaproxy_losesOnlyA503HereOrThere_andDiesOfTheSignalWithoutItsState()
             throws Exception {
         Outcome o = rollingUpdate(DemoService.ServerKind.JETTY, Replicas.NAIVE);
         System.out.printf("rolling update of plain Jetty (its own graceful stop): %d requests, %d failed %s,"
                 + " longest completed %d ms, %s%n", o.requests(), o.failed(), o.failures(), o.longestOkMillis(),
                 o.reports());
         assertThat(o.requests()).isGreaterThan(100);
-        assertThat(o.failures()).as("requests lost by plain Jetty's graceful stop behind HAProxy").isEmpty();
+        assertThat(o.failures().keySet()).as("requests lost by plain Jetty's graceful stop behind HAProxy")
+                .isSubsetOf("HTTP 503");
         assertThat(o.longestOkMillis()).isGreaterThanOrEqualTo(1000); // slow requests crossed the SIGTERMs
         assertThat(o.reports()).containsExactly("old-0: exit 143, no state file", "old-1: exit 143, no state file",
                 "old-2: exit 143, no state file");
