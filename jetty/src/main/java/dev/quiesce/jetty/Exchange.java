@@ -1,7 +1,6 @@
 package dev.quiesce.jetty;
 
 import dev.quiesce.Scope;
-import dev.quiesce.shutdown.InFlightTracker;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -29,7 +28,7 @@ final class Exchange implements Callback, Runnable {
     private final Request request;
     private final Response response;
     private final Callback callback;
-    private final InFlightTracker.Ticket ticket;
+    private final JettyIngress.Tickets ticket;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean cancelled;
 

@@ -33,19 +33,26 @@ final class JettyIngress implements Ingress {
         this.jetty = jetty;
     }
 
+    /**
+     * A request's tickets: this ingress's count and the shutdown's ({@code Shutdown.inFlight()}, which the report's
+     * "in flight at trigger" and "drained" and the health body's {@code inFlight} read), as the JDK adapter counts.
+     */
+    record Tickets(InFlightTracker.Ticket ingress, InFlightTracker.Ticket shutdown) {}
+
     /** A request reached the application's handler: counted, and in flight until {@link #requestEnded}. */
-    InFlightTracker.Ticket requestAccepted() {
+    Tickets requestAccepted() {
         accepted.increment();
-        return requests.enter();
+        return new Tickets(requests.enter(), jetty.shutdownRequests().enter());
     }
 
     /** An accepted request ended: answered by its handler, or answered 503 ({@code wasCancelled}). */
-    void requestEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
+    void requestEnded(Tickets tickets, boolean wasCancelled) {
         (wasCancelled ? cancelled : completed).increment();
         if (!wasCancelled && stopAcceptingBegun) {
             drained.increment();
         }
-        ticket.close(); // after the counts: they are final once nothing is in flight
+        tickets.shutdown().close(); // after the counts: they are final once nothing is in flight
+        tickets.ingress().close();
     }
 
     /** Whether {@link #goAway()} or {@link #forceClose()} was called. */

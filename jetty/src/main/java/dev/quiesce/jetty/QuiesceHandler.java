@@ -77,7 +77,7 @@ final class QuiesceHandler extends Handler.Wrapper {
         if (status == 503) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
         }
-        long inFlight = shutdown.inFlight().inFlight() + ingress.inFlight().inFlight();
+        long inFlight = shutdown.inFlight().inFlight(); // each request is counted there too (JettyIngress.Tickets)
         String phase = shutdown.phase().map(Enum::name).orElse("NONE");
         // the same body as the JDK adapter's: only enum names and numbers, nothing to escape
         String json = "{\"status\":\"" + state.name() + "\",\"phase\":\"" + phase + "\",\"inFlight\":" + inFlight

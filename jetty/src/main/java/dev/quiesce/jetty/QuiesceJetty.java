@@ -1,5 +1,6 @@
 package dev.quiesce.jetty;
 
+import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.Shutdown;
 import java.io.IOException;
@@ -280,6 +281,11 @@ public final class QuiesceJetty {
         } catch (IOException refusedOrUnreachable) {
             return false;
         }
+    }
+
+    /** The shutdown's own count of requests in flight, which every request enters too. */
+    InFlightTracker shutdownRequests() {
+        return shutdown.inFlight();
     }
 
     boolean listenerClosed() {

@@ -58,6 +58,9 @@ public final class Demo {
               --naive              no Quiesce: the negative control, drops requests on SIGTERM (default off)
               --management-port N  a management listener (health, /quiesce/tree, /quiesce/report,
                                    POST /quiesce/drain) on this port of --host (default none)
+              --server NAME        the HTTP server: jdk (the JDK's HttpServer, HTTP/1.1) or jetty (Jetty 12,
+                                   HTTP/1.1 and h2c on the same port; with --naive: Jetty's own graceful stop)
+                                   (default jdk)
             environment: QUIESCE_PRE_DRAIN_MS, QUIESCE_GRACE_MS, QUIESCE_CANCEL_GRACE_MS, QUIESCE_BUDGET_MS and
               QUIESCE_MANAGEMENT_PORT set the options of the same name (what quiesce check reads); a flag wins
             samples: ./demo.sh sample NAME (e.g. Sample01_SignalHandling, or 01); ./demo.sh sample lists them"""
@@ -110,7 +113,7 @@ public final class Demo {
         Path dir = Files.createTempDirectory("quiesce-demo");
         Path state = dir.resolve("state.json");
         var settings = new DemoService.Settings("127.0.0.1", 0, state, Duration.ofMillis(500), Duration.ofSeconds(10),
-                Duration.ofSeconds(1), Duration.ofSeconds(30), false);
+                Duration.ofSeconds(1), Duration.ofSeconds(30), false, DemoService.ServerKind.JDK);
         DemoService.Running service = DemoService.serve(settings, System.out);
         Shutdown shutdown = service.shutdown();
         URI base = URI.create("http://127.0.0.1:" + service.port());

@@ -40,7 +40,7 @@ final class DemoService {
     private DemoService() {}
 
     /** Requests of a second or more in flight (GET /state shows it): tests use it to SIGTERM mid-request. */
-    private static final AtomicLong SLOW_IN_FLIGHT = new AtomicLong();
+    static final AtomicLong SLOW_IN_FLIGHT = new AtomicLong();
 
     /**
      * Settings of the service; every duration is in milliseconds on the command line. The timings can also come
@@ -50,12 +50,12 @@ final class DemoService {
      * for no management listener.
      */
     record Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
-            Duration budget, boolean naive, int managementPort) {
+            Duration budget, boolean naive, ServerKind server, int managementPort) {
 
         /** Settings without a management listener. */
         Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
-                Duration budget, boolean naive) {
-            this(host, port, state, preDrain, grace, cancelGrace, budget, naive, -1);
+                Duration budget, boolean naive, ServerKind server) {
+            this(host, port, state, preDrain, grace, cancelGrace, budget, naive, server, -1);
         }
 
         /** The environment variables the service reads, each the name of an option's value. */
@@ -99,6 +99,7 @@ final class DemoService {
             int managementPort = managementEnv == null ? -1
                     : (int) number(new String[] {managementEnv}, 0, ENV.get("--management-port"));
             boolean naive = false;
+            ServerKind server = ServerKind.JDK;
             for (int i = from; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -111,10 +112,11 @@ final class DemoService {
                     case "--budget-ms" -> budget = Duration.ofMillis(number(args, ++i, a));
                     case "--naive" -> naive = true;
                     case "--management-port" -> managementPort = (int) number(args, ++i, a);
+                    case "--server" -> server = ServerKind.parse(value(args, ++i, a));
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive, managementPort);
+            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive, server, managementPort);
         }
 
         /** The value of {@code option}'s environment variable, if it is set, else {@code dflt}. */
@@ -148,6 +150,43 @@ final class DemoService {
             }
             return args[i];
         }
+    }
+
+    /** The HTTP server the service runs on ({@code --server}): the JDK's {@code HttpServer} or Jetty 12. */
+    enum ServerKind {
+        /** The JDK's {@code HttpServer} ({@code DrainingHttpServer}): HTTP/1.1. */
+        JDK,
+        /** Jetty 12 ({@code QuiesceJetty}): HTTP/1.1 and h2c on the same port. */
+        JETTY;
+
+        /** The option's value: {@code jdk} or {@code jetty}. */
+        String option() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        static ServerKind parse(String v) {
+            for (ServerKind k : values()) {
+                if (k.option().equals(v)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("--server takes jdk or jetty, was '" + v + "'");
+        }
+    }
+
+    /** An answer of the service's API: a status and a JSON body. */
+    record Reply(int status, String json) {}
+
+    /** One endpoint of the service's API, whichever server runs it. */
+    interface Route {
+        /**
+         * Answers a request.
+         *
+         * @param method the request's method
+         * @param rawQuery the request's raw query, or null
+         * @throws IOException with the interrupt status set when the request was cancelled (the server answers 503)
+         */
+        Reply answer(String method, String rawQuery) throws IOException;
     }
 
     /**
@@ -284,17 +323,16 @@ final class DemoService {
                     + " ms of budget");
         });
 
-        DrainingHttpServer server = DrainingHttpServer.builder(shutdown)
-                .bind(s.host(), s.port())
-                .route("/work", exchange -> work(exchange, pool, served))
-                .route("/state", exchange -> {
-                    state.put("served", served.get());
-                    state.put("workerTicks", ticks.get());
-                    var view = new TreeMap<>(state);
-                    view.put("slowInFlight", SLOW_IN_FLIGHT.get());
-                    respond(exchange, 200, toJson(view));
-                })
-                .start();
+        Map<String, Route> routes = new TreeMap<>();
+        routes.put("/work", (method, query) -> work(method, query, pool, served));
+        routes.put("/state", (method, query) -> {
+            state.put("served", served.get());
+            state.put("workerTicks", ticks.get());
+            var view = new TreeMap<>(state);
+            view.put("slowInFlight", SLOW_IN_FLIGHT.get());
+            return new Reply(200, toJson(view));
+        });
+        int port = s.server() == ServerKind.JETTY ? DemoJetty.serve(shutdown, s, routes) : serveOnJdk(shutdown, s, routes);
         if (s.managementPort() >= 0) {
             var management = ManagementServer.builder(shutdown).bind(s.host(), s.managementPort()).start();
             out.println("management on http://" + s.host() + ":" + management.port());
@@ -302,54 +340,68 @@ final class DemoService {
         if (!shutdown.markReady()) { // a SIGTERM since the server started: it closes with the sequence
             return stoppedInStartup(out, shutdown);
         }
-        out.println("listening on http://" + s.host() + ":" + server.port());
-        return new Running(shutdown, server.port());
+        out.println("listening on http://" + s.host() + ":" + port);
+        return new Running(shutdown, port);
     }
 
-    /** The negative control: the same endpoint on a plain HttpServer, no draining; SIGTERM kills it mid-request. */
+    private static int serveOnJdk(Shutdown shutdown, Settings s, Map<String, Route> routes) throws IOException {
+        DrainingHttpServer.Builder server = DrainingHttpServer.builder(shutdown).bind(s.host(), s.port());
+        routes.forEach((path, route) -> server.route(path, exchange -> respond(exchange,
+                route.answer(exchange.getRequestMethod(), exchange.getRequestURI().getRawQuery()))));
+        return server.start().port();
+    }
+
+    /**
+     * The negative control: the same endpoint on a plain HttpServer, no draining; SIGTERM kills it mid-request. On
+     * Jetty ({@code --server jetty}): plain Jetty with its own graceful stop ({@link DemoJetty#serveNaive}).
+     */
     static void serveNaive(Settings s, PrintStream out) throws IOException {
         var pool = new Pool();
         var served = new AtomicLong();
         var inFlight = new AtomicLong();
-        HttpServer server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 1024);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/work", exchange -> {
+        Map<String, Route> routes = new TreeMap<>();
+        routes.put("/work", (method, query) -> {
             inFlight.incrementAndGet();
-            try (exchange) {
-                work(exchange, pool, served);
+            try {
+                return work(method, query, pool, served);
             } finally {
                 inFlight.decrementAndGet();
             }
         });
-        server.createContext("/health/ready", exchange -> {
+        routes.put("/health/ready", (method, query) -> new Reply(200, "{\"status\":\"SERVING\",\"inFlight\":"
+                + inFlight.get() + "}"));
+        routes.put("/state", (method, query) -> new Reply(200, "{\"served\":" + served.get() + ",\"slowInFlight\":"
+                + SLOW_IN_FLIGHT.get() + "}"));
+        if (s.server() == ServerKind.JETTY) {
+            int port = DemoJetty.serveNaive(s, routes);
+            out.println("listening on http://" + s.host() + ":" + port + " (naive: Jetty's own graceful stop, no"
+                    + " Quiesce)");
+            return;
+        }
+        HttpServer server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        routes.forEach((path, route) -> server.createContext(path, exchange -> {
             try (exchange) {
-                respond(exchange, 200, "{\"status\":\"SERVING\",\"inFlight\":" + inFlight.get() + "}");
+                respond(exchange, route.answer(exchange.getRequestMethod(), exchange.getRequestURI().getRawQuery()));
             }
-        });
-        server.createContext("/state", exchange -> {
-            try (exchange) {
-                respond(exchange, 200, "{\"served\":" + served.get() + ",\"slowInFlight\":" + SLOW_IN_FLIGHT.get() + "}");
-            }
-        });
+        }));
         server.start();
         out.println("listening on http://" + s.host() + ":" + server.getAddress().getPort() + " (naive: no draining)");
     }
 
-    private static void work(HttpExchange exchange, Pool pool, AtomicLong served) throws IOException {
-        if (!exchange.getRequestMethod().equals("GET")) {
-            respond(exchange, 405, "{\"error\":\"use GET\"}");
-            return;
+    /** {@code GET /work?ms=N}: N ms of work with a pool connection, then 200. */
+    static Reply work(String method, String rawQuery, Pool pool, AtomicLong served) throws IOException {
+        if (!method.equals("GET")) {
+            return new Reply(405, "{\"error\":\"use GET\"}");
         }
         long ms;
         try {
-            ms = Long.parseLong(query(exchange, "ms", "100"));
+            ms = Long.parseLong(query(rawQuery, "ms", "100"));
         } catch (NumberFormatException e) {
-            respond(exchange, 400, "{\"error\":\"ms must be a whole number of milliseconds\"}");
-            return;
+            return new Reply(400, "{\"error\":\"ms must be a whole number of milliseconds\"}");
         }
         if (ms < 0 || ms > 600_000) {
-            respond(exchange, 400, "{\"error\":\"ms must be between 0 and 600000\"}");
-            return;
+            return new Reply(400, "{\"error\":\"ms must be between 0 and 600000\"}");
         }
         var interrupted = new boolean[1];
         boolean slow = ms >= 1000;
@@ -375,11 +427,10 @@ final class DemoService {
             throw new IOException("request cancelled after " + ms + " ms of work was asked");
         }
         served.incrementAndGet();
-        respond(exchange, 200, "{\"slept\":" + ms + "}");
+        return new Reply(200, "{\"slept\":" + ms + "}");
     }
 
-    private static String query(HttpExchange exchange, String name, String dflt) {
-        String q = exchange.getRequestURI().getRawQuery();
+    private static String query(String q, String name, String dflt) {
         if (q != null) {
             for (String kv : q.split("&")) {
                 int eq = kv.indexOf('=');
@@ -389,6 +440,10 @@ final class DemoService {
             }
         }
         return dflt;
+    }
+
+    static void respond(HttpExchange exchange, Reply reply) throws IOException {
+        respond(exchange, reply.status(), reply.json());
     }
 
     static void respond(HttpExchange exchange, int status, String json) throws IOException {

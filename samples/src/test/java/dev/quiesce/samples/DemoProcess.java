@@ -12,7 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The demo jar run as a user would run it ({@code java -jar quiesce-demo.jar ...}), its output collected. */
+/**
+ * The demo jar run as a user would run it ({@code java -jar quiesce-demo.jar ...}), its output collected; or
+ * another command a test runs beside it (a load tool: {@link #command}).
+ */
 final class DemoProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (http://127\\.0\\.0\\.1:(\\d+))");
 
@@ -37,6 +40,31 @@ final class DemoProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(DemoIT.java(), "-jar", DemoIT.demoJar().toString()));
         cmd.addAll(List.of(args));
         return new DemoProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    /** Runs {@code cmd} (its error output merged into its output), collecting its output as the demo's is. */
+    static DemoProcess command(List<String> cmd) throws IOException {
+        return new DemoProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    /**
+     * Waits (bounded by the test timeout) for a line that starts with {@code prefix} and returns it; fails if the
+     * process exits first.
+     */
+    String awaitLine(String prefix) throws InterruptedException {
+        for (;;) {
+            for (String l : lines) {
+                if (l.startsWith(prefix)) {
+                    return l;
+                }
+            }
+            if (!process.isAlive()) {
+                reader.join();
+                return lines.stream().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(
+                        "exited with " + process.exitValue() + " before printing '" + prefix + "...':\n" + output()));
+            }
+            Thread.sleep(5);
+        }
     }
 
     /** Waits (bounded by the test timeout) for the listening line and returns the base URI. */

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The demo service as a child JVM, the JDK {@code HttpClient} (and raw sockets where connections
@@ -60,12 +62,14 @@ class DemoServiceIT {
         return all;
     }
 
-    @Test
-    void aThousandSlowRequestsInFlight_allCompleteAfterSigterm_readinessTurnsFirst_thenConnectionsAreRefused()
-            throws Exception {
+    /** On each server ({@code serve --server jdk|jetty}). */
+    @ParameterizedTest
+    @EnumSource(DemoService.ServerKind.class)
+    void aThousandSlowRequestsInFlight_allCompleteAfterSigterm_readinessTurnsFirst_thenConnectionsAreRefused(
+            DemoService.ServerKind server) throws Exception {
         Path state = DemoProcess.stateFile(dir);
         try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0", "--state", state.toString(),
-                "--pre-drain-ms", "1500", "--grace-ms", "20000", "--budget-ms", "40000");
+                "--pre-drain-ms", "1500", "--grace-ms", "20000", "--budget-ms", "40000", "--server", server.option());
                 var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
             URI base = demo.awaitListening();
             var responses = load(client, base, 1000, 3000);

@@ -1,7 +1,6 @@
 package dev.quiesce.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -30,6 +29,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A Kubernetes-style rolling update on one machine, with real parts: HAProxy (Debian's package) on
@@ -37,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * connection errors; steady load from the JDK {@code HttpClient} mixing fast and slow requests; each
  * replica in turn is replaced: start the new one, wait until HAProxy sees it UP, SIGTERM the old one,
  * wait for it to exit. With Quiesce's draining no request fails; the negative control (the same
- * update with draining disabled) loses requests, so the test can fail.
+ * update with draining disabled) loses requests, so the test can fail. Each runs once per server
+ * ({@code serve --server jdk|jetty}); on Jetty a third update runs plain Jetty with its own graceful stop
+ * ({@code --naive --server jetty}).
  *
  * <p>HAProxy is installed by {@code .ci/run}. Without it this test is skipped with a loud message,
  * except under CI ({@code CI=true}), where a missing HAProxy fails it.
@@ -51,13 +54,10 @@ class RollingUpdateIT {
     @TempDir
     Path dir;
 
+    /** HAProxy, or a loud skip (a failure under CI). */
     static Path haproxyBinary() {
-        for (String p : List.of("/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy")) {
-            if (Files.isExecutable(Path.of(p))) {
-                return Path.of(p);
-            }
-        }
-        return null;
+        return DebianTool.require("RollingUpdateIT", "HAProxy", "haproxy",
+                List.of("/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"));
     }
 
     /** The result of one rolling update. */
@@ -67,11 +67,22 @@ class RollingUpdateIT {
         }
     }
 
-    @Test
-    void aRollingUpdateBehindHaproxy_losesNoRequest() throws Exception {
-        Outcome o = rollingUpdate(false);
-        System.out.printf("rolling update with Quiesce: %d requests, %d failed %s, longest completed %d ms%n",
-                o.requests(), o.failed(), o.failures(), o.longestOkMillis());
+    /** How the replicas are run. */
+    enum Replicas {
+        /** Quiesce, with the pre-drain delay and a grace period. */
+        DRAINING,
+        /** Quiesce with draining disabled: no pre-drain delay, a grace period of 1 ms. */
+        NO_DRAIN,
+        /** No Quiesce ({@code --naive}): on Jetty, Jetty's own graceful stop. */
+        NAIVE
+    }
+
+    @ParameterizedTest
+    @EnumSource(DemoService.ServerKind.class)
+    void aRollingUpdateBehindHaproxy_losesNoRequest(DemoService.ServerKind server) throws Exception {
+        Outcome o = rollingUpdate(server, Replicas.DRAINING);
+        System.out.printf("rolling update with Quiesce on %s: %d requests, %d failed %s, longest completed %d ms%n",
+                server.option(), o.requests(), o.failed(), o.failures(), o.longestOkMillis());
         o.reports().forEach(r -> System.out.println("replica shutdown: " + r));
         assertThat(o.requests()).isGreaterThan(100);
         assertThat(o.failures()).as("non-2xx responses and connection errors seen by the client").isEmpty();
@@ -83,30 +94,50 @@ class RollingUpdateIT {
      * cancelled (503) instead of finished. (Killing the replica outright is not a reliable control behind
      * HAProxy: it re-sends some requests whose server connection died without a response.)
      */
-    @Test
-    void negativeControl_theSameUpdateWithoutDraining_losesRequests() throws Exception {
-        Outcome o = rollingUpdate(true);
-        System.out.printf("rolling update without draining: %d requests, %d failed %s%n",
-                o.requests(), o.failed(), o.failures());
+    @ParameterizedTest
+    @EnumSource(DemoService.ServerKind.class)
+    void negativeControl_theSameUpdateWithoutDraining_losesRequests(DemoService.ServerKind server) throws Exception {
+        Outcome o = rollingUpdate(server, Replicas.NO_DRAIN);
+        System.out.printf("rolling update without draining on %s: %d requests, %d failed %s%n",
+                server.option(), o.requests(), o.failed(), o.failures());
         assertThat(o.failed()).as("requests lost when the replicas just die").isPositive();
     }
 
-    private Outcome rollingUpdate(boolean noDrain) throws Exception {
-        return rollingUpdate(noDrain, false);
+    /**
+     * Plain Jetty's own graceful stop ({@code --naive --server jetty}: {@code GracefulHandler}, a stop timeout, its
+     * shutdown hook), each SIGTERM hitting a slow request. Measured behind this HAProxy: it loses few requests or
+     * none (0, 0, 1 and 1 failed in four runs of about 3 500 to 6 000 requests, each loss a 503). Its stop closes
+     * the listener at once and lets the requests in flight finish; HAProxy re-sends a refused connection to another
+     * replica ({@code retry-on conn-failure}) and opens a server connection per request ({@code http-server-close}),
+     * so Jetty's keep-alive gap does not show; a request that reaches Jetty once its {@code GracefulHandler} is shut
+     * down is answered 503 (the likely source of the losses; the test does not tell it from an HAProxy 503). So the
+     * test asserts what always held: nothing but 503s is lost, the process dies of the signal (143, not exit 0),
+     * and no state is written.
+     */
+    @Test
+    void plainJettysOwnGracefulStop_behindHaproxy_losesOnlyA503HereOrThere_andDiesOfTheSignalWithoutItsState()
+            throws Exception {
+        Outcome o = rollingUpdate(DemoService.ServerKind.JETTY, Replicas.NAIVE);
+        System.out.printf("rolling update of plain Jetty (its own graceful stop): %d requests, %d failed %s,"
+                + " longest completed %d ms, %s%n", o.requests(), o.failed(), o.failures(), o.longestOkMillis(),
+                o.reports());
+        assertThat(o.requests()).isGreaterThan(100);
+        assertThat(o.failures().keySet()).as("requests lost by plain Jetty's graceful stop behind HAProxy")
+                .isSubsetOf("HTTP 503");
+        assertThat(o.longestOkMillis()).isGreaterThanOrEqualTo(1000); // slow requests crossed the SIGTERMs
+        assertThat(o.reports()).containsExactly("old-0: exit 143, no state file", "old-1: exit 143, no state file",
+                "old-2: exit 143, no state file");
+    }
+
+    /** A rolling update of {@code server} replicas run as {@code mode} says. */
+    private Outcome rollingUpdate(DemoService.ServerKind server, Replicas mode) throws Exception {
+        return rollingUpdate(server, mode, false);
     }
 
     /** With {@code preStop}, each old replica gets {@code POST /quiesce/drain} on its management port before SIGTERM. */
-    private Outcome rollingUpdate(boolean noDrain, boolean preStop) throws Exception {
+    private Outcome rollingUpdate(DemoService.ServerKind server, Replicas mode, boolean preStop) throws Exception {
+        boolean noDrain = mode != Replicas.DRAINING;
         Path haproxy = haproxyBinary();
-        if (haproxy == null) {
-            String msg = "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-                    + "!! RollingUpdateIT SKIPPED: HAProxy is not installed (apt-get install haproxy).\n"
-                    + "!! .ci/run installs it; under CI this is a failure, not a skip.\n"
-                    + "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!";
-            System.err.println(msg);
-            assertThat(System.getenv("CI")).as("HAProxy must be installed under CI").isNotEqualTo("true");
-            assumeThat(haproxy).as(msg).isNotNull();
-        }
         int replicas = 3;
         int[] oldPorts = freePorts(replicas);
         int[] newPorts = freePorts(replicas);
@@ -127,7 +158,7 @@ class RollingUpdateIT {
         List<String> reports = new ArrayList<>();
         try {
             for (int i = 0; i < replicas; i++) {
-                old.add(startReplica("old-" + i, oldPorts[i], noDrain, preStop ? managementPorts[i] : -1));
+                old.add(startReplica("old-" + i, oldPorts[i], server, mode, preStop ? managementPorts[i] : -1));
             }
             lb = new ProcessBuilder(haproxy.toString(), "-db", "-f", cfg.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
@@ -138,7 +169,11 @@ class RollingUpdateIT {
             }
 
             URI front = URI.create("http://127.0.0.1:" + frontPort);
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            // HTTP/1.1, as HAProxy's frontend speaks here: the JDK client's default (HTTP/2) upgrades to h2c where the
+            // server offers it (Jetty), and HAProxy passes the 101 on as a tunnel to that one replica, so every client
+            // would be multiplexed on it, past the load balancing and its health checks
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .version(HttpClient.Version.HTTP_1_1).build();
             for (int c = 0; c < 16; c++) {
                 boolean slow = c % 4 == 0; // a quarter of the clients send 1.5 s requests, the rest 20 ms ones
                 clients.add(Thread.ofVirtual().start(() -> {
@@ -170,7 +205,7 @@ class RollingUpdateIT {
             }
 
             for (int i = 0; i < replicas; i++) {
-                DemoProcess next = startReplica("new-" + i, newPorts[i], noDrain);
+                DemoProcess next = startReplica("new-" + i, newPorts[i], server, mode);
                 replacements.add(next);
                 awaitState(stats, lb, "new-" + i, "UP"); // ready, and the load balancer knows it
                 DemoProcess retiring = old.get(i);
@@ -192,6 +227,10 @@ class RollingUpdateIT {
                             .doesNotContain("[shutdown] STOP_ACCEPTING ...");
                 }
                 int code = retiring.waitFor();
+                if (mode == Replicas.NAIVE) {
+                    boolean persisted = Files.exists(DemoProcess.stateFile(dir.resolve("old-" + i)));
+                    reports.add("old-" + i + ": exit " + code + (persisted ? ", state file written" : ", no state file"));
+                }
                 if (!noDrain) {
                     assertThat(code).as(retiring.output()).isZero();
                     assertThat(DemoProcess.stateFile(dir.resolve("old-" + i))).exists();
@@ -230,17 +269,23 @@ class RollingUpdateIT {
         }
     }
 
-    private DemoProcess startReplica(String name, int port, boolean noDrain) throws Exception {
-        return startReplica(name, port, noDrain, -1);
+    private DemoProcess startReplica(String name, int port, DemoService.ServerKind server, Replicas mode)
+            throws Exception {
+        return startReplica(name, port, server, mode, -1);
     }
 
-    private DemoProcess startReplica(String name, int port, boolean noDrain, int managementPort) throws Exception {
+    private DemoProcess startReplica(String name, int port, DemoService.ServerKind server, Replicas mode,
+            int managementPort) throws Exception {
         Path state = DemoProcess.stateFile(dir.resolve(name));
         Files.createDirectories(state.getParent());
+        boolean noDrain = mode == Replicas.NO_DRAIN;
         List<String> args = new ArrayList<>(List.of("serve", "--host", "127.0.0.1", "--port", Integer.toString(port),
                 "--state", state.toString(),
                 "--pre-drain-ms", noDrain ? "0" : Long.toString(PRE_DRAIN.toMillis()),
-                "--grace-ms", noDrain ? "1" : "10000", "--cancel-grace-ms", "500"));
+                "--grace-ms", noDrain ? "1" : "10000", "--cancel-grace-ms", "500", "--server", server.option()));
+        if (mode == Replicas.NAIVE) {
+            args.add("--naive");
+        }
         if (managementPort >= 0) {
             args.addAll(List.of("--management-port", Integer.toString(managementPort)));
         }
@@ -378,7 +423,7 @@ class RollingUpdateIT {
      */
     @Test
     void aRollingUpdateWithAPreStopDrain_losesNoRequest_andEachReplicaExitsZero() throws Exception {
-        Outcome o = rollingUpdate(false, true);
+        Outcome o = rollingUpdate(DemoService.ServerKind.JDK, Replicas.DRAINING, true);
         System.out.printf("rolling update with a preStop drain: %d requests, %d failed %s, longest completed %d ms%n",
                 o.requests(), o.failed(), o.failures(), o.longestOkMillis());
         o.reports().forEach(r -> System.out.println("replica shutdown: " + r));
