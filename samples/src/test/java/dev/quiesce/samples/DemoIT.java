@@ -70,7 +70,7 @@ class DemoIT {
         // each option's text (up to the next option) gives its default
         String options = out.substring(out.indexOf("serve options:"), out.indexOf("samples: "));
         List<String> perOption = List.of(options.split("\n\\s+(?=--)"));
-        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(9)
+        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(10)
                 .allSatisfy(o -> assertThat(o).contains("(default "));
         assertThat(out).contains("./demo.sh sample NAME");
     }
