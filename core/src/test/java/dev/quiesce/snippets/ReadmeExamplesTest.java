@@ -59,6 +59,28 @@ class ReadmeExamplesTest {
         assertThat(problems).as("README examples").isEmpty();
     }
 
+    /** The modules' READMEs that show the project README's examples: the same regions, so they are tested too. */
+    @Test
+    void theJavaBlocksOfTheJettyAndTestKitReadmes_areRegionsOfTestedSourceFiles() throws Exception {
+        List<SnippetRegions.Region> regions = new ArrayList<>(SnippetRegions.under(SOURCES));
+        for (Path other : OTHER_MODULES_SOURCES) {
+            regions.addAll(SnippetRegions.under(other));
+        }
+        List<String> problems = new ArrayList<>();
+        for (Path doc : List.of(Path.of("..", "jetty", "README.md"), Path.of("..", "test", "README.md"))) {
+            List<Block> blocks = javaBlocks(Files.readAllLines(doc, StandardCharsets.UTF_8));
+            assertThat(blocks).as("```java blocks in " + doc).isNotEmpty();
+            for (Block b : blocks) {
+                if (regions.stream().noneMatch(r -> r.text().equals(b.text()))) {
+                    problems.add(doc.normalize() + ":" + b.line() + ": the ```java block that starts with \""
+                            + b.firstLine() + "\" is no tested region: copy the project README's example (a region "
+                            + "of " + OTHER_MODULES_SOURCES + ") here");
+                }
+            }
+        }
+        assertThat(problems).as("module README examples").isEmpty();
+    }
+
     @Test
     void theRegionReader_rendersMarkupAsJavadocDoes() {
         List<String> source = List.of(
