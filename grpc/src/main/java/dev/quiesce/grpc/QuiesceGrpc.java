@@ -1,0 +1,6 @@
+package dev.quiesce.grpc;
+
+/** Placeholder. */
+public final class QuiesceGrpc {
+    private QuiesceGrpc() {}
+}
