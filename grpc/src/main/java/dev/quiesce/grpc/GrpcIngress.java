@@ -1,0 +1,96 @@
+package dev.quiesce.grpc;
+
+import dev.quiesce.shutdown.InFlightTracker;
+import dev.quiesce.shutdown.Ingress;
+import dev.quiesce.shutdown.IngressDescription;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A {@link QuiesceGrpc} server as the shutdown drives it (see {@link Ingress}): {@code stopAccepting()} calls the
+ * server's graceful {@code shutdown()} (grpc-java closes its listener only that way: the same call sends every
+ * connection a GOAWAY, and calls in flight continue) and returns once a new connection is refused;
+ * {@code inFlight()} counts the calls that reached the interceptor (health checks are not work);
+ * {@code goAway()} makes sure of the GOAWAY, turns the health service {@code NOT_SERVING} (it is already, since
+ * the trigger) and asks the calls' scope to stop ({@code Scope.stopRequested()}: a streaming handler ends its
+ * stream with OK); {@code forceClose()} cancels the calls still running (their {@code io.grpc.Context} is
+ * cancelled, their handlers interrupted, their clients get {@code CANCELLED}), then {@code shutdownNow()} and a
+ * short await; {@code describe()} gives the exact counts.
+ *
+ * <p>Counting: a call is accepted when it reaches the interceptor and ends once, when grpc-java says it is over
+ * ({@code onComplete} or {@code onCancel}): cancelled if the shutdown cancelled it, or if it arrived when the
+ * server could no longer serve it (answered {@code UNAVAILABLE}); completed otherwise, whatever its status (a
+ * client's own cancel or deadline included); drained if it completed after {@code stopAccepting()} began. It is
+ * counted before its ticket closes, so the counts are final once the drain sees nothing in flight.
+ *
+ * <p>Thread-safe.
+ */
+final class GrpcIngress implements Ingress {
+    private final QuiesceGrpc grpc;
+    private final InFlightTracker calls = new InFlightTracker();
+    /** The report's counts: accepted, completed, drained (completed after stopAccepting() began), cancelled. */
+    private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
+            cancelled = new LongAdder();
+    private volatile boolean leaving, forced;
+
+    GrpcIngress(QuiesceGrpc grpc) {
+        this.grpc = grpc;
+    }
+
+    /** A call reached the interceptor: counted, and in flight until {@link #callEnded}. */
+    InFlightTracker.Ticket callAccepted() {
+        accepted.increment();
+        return calls.enter();
+    }
+
+    /** An accepted call ended: answered or ended by its client ({@code wasCancelled} false), or cancelled. */
+    void callEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
+        (wasCancelled ? cancelled : completed).increment();
+        if (!wasCancelled && leaving) {
+            drained.increment();
+        }
+        ticket.close(); // after the counts: they are final once nothing is in flight
+    }
+
+    /** Whether the server has begun to tell its clients to leave (responses then carry the going-away trailer). */
+    boolean leaving() {
+        return leaving;
+    }
+
+    /** Whether {@link #forceClose()} was called: a call that ends by a cancel from now on was cancelled. */
+    boolean forced() {
+        return forced;
+    }
+
+    /** Calls the server's {@code shutdown()}; returns once a new connection is refused. Idempotent. */
+    @Override
+    public void stopAccepting() throws InterruptedException {
+        leaving = true; // before the GOAWAY: a response that follows it says so too
+        grpc.stopAcceptingOnce();
+    }
+
+    @Override
+    public InFlightTracker inFlight() {
+        return calls;
+    }
+
+    @Override
+    public void goAway() {
+        leaving = true;
+        grpc.goAwayOnce();
+    }
+
+    @Override
+    public void forceClose() {
+        leaving = true;
+        forced = true;
+        grpc.forceClose();
+    }
+
+    @Override
+    public IngressDescription describe() {
+        long c = cancelled.sum(), done = completed.sum(), d = drained.sum();
+        long a = accepted.sum(); // last: a call is accepted before it ends
+        return new IngressDescription("grpc", "gRPC", grpc.describeAddress(), a, done, Math.min(d, done), c,
+                Math.max(0, a - done - c));
+    }
+}
