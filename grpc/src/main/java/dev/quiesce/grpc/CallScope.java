@@ -121,8 +121,8 @@ final class CallScope {
 
     private void forkUntilDrained(Scope<Object, Void> s) throws InterruptedException {
         for (;;) {
-            // before the listener closes, nothing can end the drain: sleep until a call comes; after it, check often
-            Runnable r = grpc.listenerClosed() ? queue.poll(10, TimeUnit.MILLISECONDS) : queue.take();
+            // before goAway() and the listener's close, nothing is due: sleep until a call comes; after, check often
+            Runnable r = grpc.polling() ? queue.poll(5, TimeUnit.MILLISECONDS) : queue.take();
             if (r != null && r != WAKE) {
                 GrpcCall<?, ?> c = (GrpcCall<?, ?>) r;
                 forking = namePrefix + c.number();
@@ -130,6 +130,7 @@ final class CallScope {
                     c.reject(); // a fork into a cancelled scope never runs
                 }
             }
+            grpc.maybeGoAway();
             if (forced || s.isCancelled() || grpc.drained()) {
                 return;
             }

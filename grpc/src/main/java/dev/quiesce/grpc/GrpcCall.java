@@ -47,6 +47,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
     private final long number;
     private final Context.CancellableContext context;
     private final InFlightTracker.Ticket ticket;
+    private final Connection connection;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final AtomicBoolean ended = new AtomicBoolean();
     /** Set once the application's listener has its terminal callback queued. */
@@ -65,6 +66,10 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
         this.number = number;
         this.context = Context.current().withCancellation();
         this.ticket = ingress.callAccepted();
+        this.connection = call.getAttributes().get(Connection.KEY); // null on a transport the filter did not see
+        if (connection != null) {
+            connection.callStarted();
+        }
         context.addListener(this::contextCancelled, Runnable::run);
     }
 
@@ -107,6 +112,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
         if (ended.compareAndSet(false, true)) {
             boolean wasCancelled = rejected || (shutdownCancelled && !call.closedOk)
                     || (byCancel && (shutdownCancelled || ingress.forced()));
+            call.answered(false); // a call that ended without a response (a cancel)
             ingress.callEnded(ticket, wasCancelled);
         }
     }
@@ -228,6 +234,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
     /** The call as the handler sees it: remembers that it was closed, and says goodbye once the server leaves. */
     private final class Closing extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
         final AtomicBoolean closeCalled = new AtomicBoolean();
+        final AtomicBoolean answered = new AtomicBoolean();
         volatile boolean closedOk;
 
         Closing(ServerCall<ReqT, RespT> delegate) {
@@ -238,10 +245,19 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
         public void close(Status status, Metadata trailers) {
             closeCalled.set(true);
             closedOk = status.isOk();
-            if (ingress.leaving()) {
+            boolean goodbye = ingress.leaving();
+            if (goodbye) {
                 trailers.put(GOING_AWAY, "1");
             }
+            answered(goodbye); // before the response goes: see Connection
             super.close(status, trailers);
+        }
+
+        /** The call's connection is told the call has its answer (or ended without one); once. */
+        void answered(boolean goodbye) {
+            if (connection != null && answered.compareAndSet(false, true)) {
+                connection.callAnswered(goodbye);
+            }
         }
 
         /** Closes with {@code status} unless the call was closed already; never throws. */

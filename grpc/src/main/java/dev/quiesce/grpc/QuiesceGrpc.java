@@ -11,6 +11,11 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -20,10 +25,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +73,10 @@ public final class QuiesceGrpc {
     private static final Logger LOG = LoggerFactory.getLogger(QuiesceGrpc.class);
     /** After the listener closed: a connection gets this long to leave before the drain ends without it. */
     private static final long CLOSE_GRACE_NANOS = Duration.ofMillis(250).toNanos();
-    private static final Attributes.Key<Boolean> COUNTED = Attributes.Key.create("quiesce-counted-transport");
+    /** Before the GOAWAY: a connection idle this long is told to leave without waiting for its next call. */
+    private static final long IDLE_NANOS = Duration.ofMillis(100).toNanos();
+    /** Before the GOAWAY: the longest wait for connections to say goodbye (see {@link Connection}). */
+    private static final long GOODBYE_NANOS = Duration.ofMillis(200).toNanos();
 
     private final Shutdown shutdown;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -76,10 +86,18 @@ public final class QuiesceGrpc {
     private final AtomicBoolean stopAcceptingCalled = new AtomicBoolean();
     private final AtomicBoolean goAwayCalled = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
-    private final AtomicInteger transports = new AtomicInteger();
+    /** HealthStatusManager.enterTerminalState() logs a warning with a stack trace when called twice. */
+    private final AtomicBoolean healthTerminal = new AtomicBoolean();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     /** Made at start, not after the trigger. */
     private final Consumer<Readiness.State> readinessListener = this::readinessChanged;
     private volatile long listenerClosedNanos;
+    /** The listening channels, when this class made them ({@link Builder}): closed at STOP_ACCEPTING without a GOAWAY. */
+    private final List<ServerChannel> listeners = new CopyOnWriteArrayList<>();
+    /** The event loops this class made for the server ({@link Builder}): shut down after it. */
+    private volatile List<EventLoopGroup> ownLoops = List.of();
+    private final AtomicBoolean goAwaySent = new AtomicBoolean();
+    private volatile long goAwayRequestedNanos, goAwaySentNanos;
     private volatile Server server;
     private volatile List<InetSocketAddress> listening = List.of();
 
@@ -107,6 +125,27 @@ public final class QuiesceGrpc {
         QuiesceGrpc grpc = new QuiesceGrpc(shutdown);
         grpc.install(builder);
         return grpc.start(builder);
+    }
+
+    /** For {@link Builder}: a server on event loops and listening channels of this class's own. */
+    private static QuiesceGrpc startOwn(Shutdown shutdown, NettyServerBuilder builder) throws IOException {
+        QuiesceGrpc grpc = new QuiesceGrpc(shutdown);
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        grpc.ownLoops = List.of(boss, workers);
+        builder.bossEventLoopGroup(boss).workerEventLoopGroup(workers).channelFactory(() -> {
+            NioServerSocketChannel c = new NioServerSocketChannel();
+            grpc.listeners.add(c);
+            return c;
+        });
+        grpc.install(builder);
+        try {
+            return grpc.start(builder);
+        } catch (IOException | RuntimeException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     /** The gRPC server. */
@@ -147,14 +186,18 @@ public final class QuiesceGrpc {
         builder.addTransportFilter(new ServerTransportFilter() {
             @Override
             public Attributes transportReady(Attributes attrs) {
-                transports.incrementAndGet();
-                return attrs.toBuilder().set(COUNTED, Boolean.TRUE).build();
+                // with its own listener closed, no one connects once the server is leaving; without (attach()), the
+                // clients told to leave reconnect until the GOAWAY closes the listener, and are not waited for
+                Connection c = new Connection(listeners.isEmpty() && ingress.leaving());
+                connections.add(c);
+                return attrs.toBuilder().set(Connection.KEY, c).build();
             }
 
             @Override
             public void transportTerminated(Attributes attrs) {
-                if (attrs != null && attrs.get(COUNTED) != null) {
-                    transports.decrementAndGet();
+                Connection c = attrs == null ? null : attrs.get(Connection.KEY);
+                if (c != null) {
+                    connections.remove(c);
                 }
             }
         });
@@ -208,10 +251,17 @@ public final class QuiesceGrpc {
     /** The health service follows the readiness: NOT_SERVING until SERVING, and for good from DRAINING on. */
     private void readinessChanged(Readiness.State state) {
         if (state.compareTo(Readiness.State.DRAINING) >= 0) {
-            health.enterTerminalState();
-        } else {
+            healthNotServing();
+        } else if (!healthTerminal.get()) {
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                     state == Readiness.State.SERVING ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        }
+    }
+
+    /** Every service name NOT_SERVING, for good; once. */
+    private void healthNotServing() {
+        if (healthTerminal.compareAndSet(false, true)) {
+            health.enterTerminalState();
         }
     }
 
@@ -223,15 +273,56 @@ public final class QuiesceGrpc {
         listenerClosed.await();
     }
 
-    /** STOP_ACCEPTING: the graceful shutdown() (the only way grpc-java closes its listener; it also sends GOAWAY). */
+    /**
+     * STOP_ACCEPTING: closes the listening channels this class made (connections stay, without a GOAWAY yet: see
+     * {@link #goAway()}); for a server of the application's ({@link #attach}), the graceful {@code shutdown()},
+     * the only way grpc-java closes a listener it made, which sends the GOAWAY too (after the goodbyes: see
+     * {@link Connection}). Responses carry the going-away trailer from now on ({@link GrpcIngress#leaving()}).
+     */
     private void stopAccepting() {
-        health.enterTerminalState(); // already, from the readiness; for an application that stops the ingress itself
-        server.shutdown();
+        healthNotServing(); // already, from the readiness; for an application that stops the ingress itself
+        if (!listeners.isEmpty()) {
+            for (ServerChannel c : listeners) {
+                c.close();
+            }
+        } else {
+            awaitGoodbyes();
+            sendGoAway();
+        }
         awaitRefused(listening);
         listenerClosedNanos = System.nanoTime() | 1; // never 0
         listenerClosed.countDown();
-        LOG.info("gRPC server stopped accepting on {} (GOAWAY sent; calls in flight continue)", describeAddress());
+        LOG.info("gRPC server stopped accepting on {}", describeAddress());
         calls.wake();
+    }
+
+    /** The graceful {@code shutdown()}: GOAWAY to every connection, calls in flight continue; once. */
+    private void sendGoAway() {
+        if (goAwaySent.compareAndSet(false, true)) {
+            goAwaySentNanos = System.nanoTime();
+            server.shutdown();
+            LOG.info("gRPC server sent GOAWAY (calls in flight continue)");
+        }
+    }
+
+    /**
+     * From the calls' owner, while it waits: the GOAWAY that {@link #goAway()} asked for, once no connection's
+     * next call can race with it (see {@link Connection}), at most {@link #GOODBYE_NANOS} after the request.
+     */
+    void maybeGoAway() {
+        long asked = goAwayRequestedNanos;
+        if (asked == 0 || goAwaySent.get()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - asked >= GOODBYE_NANOS || readyForGoAway(now)) {
+            sendGoAway();
+        }
+    }
+
+    /** Whether the owner should poll (a GOAWAY or the end of the drain may be due) rather than sleep until a call. */
+    boolean polling() {
+        return listenerClosedNanos != 0 || goAwayRequestedNanos != 0;
     }
 
     /** {@link #goAway()} once. */
@@ -242,21 +333,48 @@ public final class QuiesceGrpc {
     }
 
     /**
-     * DRAIN: health NOT_SERVING and the graceful shutdown() (both done already when the shutdown drives the server:
-     * a no-op then), and the calls' scope asked to stop: a streaming handler ends its stream.
+     * DRAIN: health NOT_SERVING (already, since the trigger), the graceful {@code shutdown()} (GOAWAY; sent by the
+     * calls' owner once the connections have said goodbye, within {@link #GOODBYE_NANOS}; already sent for a server
+     * of the application's), and the calls' scope asked to stop: a streaming handler ends its stream. Returns at once.
      */
     private void goAway() {
-        health.enterTerminalState();
-        Server s = server;
-        if (s != null) {
-            s.shutdown(); // idempotent: GOAWAY, if stopAccepting() has not sent it
-        }
+        healthNotServing();
+        goAwayRequestedNanos = System.nanoTime() | 1; // never 0
         calls.requestStop();
         calls.wake();
     }
 
     void forceClose() {
         calls.force("forceClose(): the grace period is over");
+    }
+
+    /**
+     * Waits, at most {@link #GOODBYE_NANOS}, until no connection's next call can race with the GOAWAY: each has a
+     * call in flight (whose response will say goodbye), has said it, or has been idle a while. See {@link Connection}.
+     */
+    private void awaitGoodbyes() {
+        long start = System.nanoTime();
+        for (;;) {
+            long now = System.nanoTime();
+            if (readyForGoAway(now) || now - start >= GOODBYE_NANOS) {
+                return;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the budget share is over: GOAWAY now
+                return;
+            }
+        }
+    }
+
+    private boolean readyForGoAway(long now) {
+        for (Connection c : connections) {
+            if (!c.readyForGoAway(now, IDLE_NANOS)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -291,15 +409,13 @@ public final class QuiesceGrpc {
         }
     }
 
-    boolean listenerClosed() {
-        return listenerClosedNanos != 0;
-    }
-
-    /** Whether the drain is over: the listener is closed, no call is in flight, and the connections left (or 250 ms passed). */
+    /**
+     * Whether the drain is over: the listener is closed, the GOAWAY sent, no call is in flight, and the connections
+     * have left (or 250 ms have passed since the GOAWAY: a call a client sent before it saw it is counted by then).
+     */
     boolean drained() {
-        long closedAt = listenerClosedNanos;
-        return closedAt != 0 && ingress.inFlight().inFlight() == 0
-                && (transports.get() <= 0 || System.nanoTime() - closedAt >= CLOSE_GRACE_NANOS);
+        return listenerClosedNanos != 0 && goAwaySent.get() && ingress.inFlight().inFlight() == 0
+                && (connections.isEmpty() || System.nanoTime() - goAwaySentNanos >= CLOSE_GRACE_NANOS);
     }
 
     /** Waits up to {@code millis} for the calls in flight to end, ignoring interrupts (restored after). */
@@ -334,6 +450,7 @@ public final class QuiesceGrpc {
             return;
         }
         boolean interrupted = Thread.interrupted();
+        goAwaySent.set(true);
         try {
             if (graceful && !interrupted) {
                 s.shutdown();
@@ -349,6 +466,9 @@ public final class QuiesceGrpc {
             interrupted = true;
             s.shutdownNow();
         } finally {
+            for (EventLoopGroup g : ownLoops) {
+                g.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -468,7 +588,7 @@ public final class QuiesceGrpc {
                 c.accept(b);
             }
             try {
-                return attach(shutdown, b);
+                return startOwn(shutdown, b);
             } catch (IOException e) {
                 var failed = new java.net.BindException("cannot listen on " + address.getHostString() + ":"
                         + address.getPort() + ": " + e.getMessage() + " (pick another port, or stop the process that"

@@ -113,8 +113,12 @@ public final class GrpcClient implements IngressClient {
         void connect(Duration bound) throws IOException {
             long deadline = System.nanoTime() + bound.toNanos();
             ConnectivityState s = channel.getState(true);
+            boolean tried = false;
             while (s != ConnectivityState.READY) {
-                if (s == ConnectivityState.TRANSIENT_FAILURE || s == ConnectivityState.SHUTDOWN) {
+                tried |= s == ConnectivityState.CONNECTING;
+                // a refused attempt ends in TRANSIENT_FAILURE, or (pick-first, one address) back in IDLE
+                if (s == ConnectivityState.TRANSIENT_FAILURE || s == ConnectivityState.SHUTDOWN
+                        || (tried && s == ConnectivityState.IDLE)) {
                     throw new ConnectException("connection to the gRPC server refused (" + s + ")");
                 }
                 CountDownLatch changed = new CountDownLatch(1);
