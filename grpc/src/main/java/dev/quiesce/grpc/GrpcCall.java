@@ -5,6 +5,7 @@ import dev.quiesce.CancelledException;
 import dev.quiesce.FailedException;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
+import dev.quiesce.shutdown.HandoffScope;
 import dev.quiesce.shutdown.InFlightTracker;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCall;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: grpc's callbacks come from grpc's threads; the application's listener is called from the
  * call's thread only.
  */
-final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements Runnable {
+final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements HandoffScope.Work {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcCall.class);
     /** The trailer of a response sent once the server has begun to tell clients to leave (GOAWAY). */
     static final Metadata.Key<String> GOING_AWAY = Metadata.Key.of("quiesce-going-away",
@@ -44,7 +45,6 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
     private final Closing call;
     private final Metadata headers;
     private final ServerCallHandler<ReqT, RespT> next;
-    private final long number;
     private final Context.CancellableContext context;
     private final InFlightTracker.Ticket ticket;
     private final Connection connection;
@@ -57,13 +57,11 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
     private volatile Scope<Object, Void> scope;
     private volatile boolean rejected, shutdownCancelled, clientCancelled;
 
-    GrpcCall(GrpcIngress ingress, ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next,
-            long number) {
+    GrpcCall(GrpcIngress ingress, ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         this.ingress = ingress;
         this.call = new Closing(call);
         this.headers = headers;
         this.next = next;
-        this.number = number;
         this.context = Context.current().withCancellation();
         this.ticket = ingress.callAccepted();
         this.connection = call.getAttributes().get(Connection.KEY); // null on a transport the filter did not see
@@ -71,11 +69,6 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
             connection.callStarted();
         }
         context.addListener(this::contextCancelled, Runnable::run);
-    }
-
-    /** The call's number N, in {@code call-N}. */
-    long number() {
-        return number;
     }
 
     // ------------------------------------------------------------------ from grpc's threads
@@ -146,7 +139,8 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
     // ------------------------------------------------------------------ from the scope's owner
 
     /** Answers {@code UNAVAILABLE} without the application's handler: the server is shutting down. Counted as cancelled. */
-    void reject() {
+    @Override
+    public void reject() {
         rejected = true;
         call.closeQuietly(Status.UNAVAILABLE.withDescription("the server is shutting down: try another replica"));
         context.cancel(null);
@@ -158,8 +152,10 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements R
     @Override
     public void run() {
         thread = Thread.currentThread();
+        String threadName = thread.getName(); // <server's scope path>/call-N: the call's scope is named call-N
+        String name = threadName.substring(threadName.lastIndexOf('/') + 1);
         Context previous = context.attach();
-        try (Scope<Object, Void> s = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName("call-" + number))) {
+        try (Scope<Object, Void> s = Scope.open(Joiner.awaitAll(), cfg -> cfg.withName(name))) {
             scope = s;
             s.onCancel(this::shutdownCancel); // ends with the scope
             if (clientCancelled) { // before the scope existed

@@ -2,8 +2,8 @@ package dev.quiesce.grpc;
 
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
+import dev.quiesce.shutdown.IngressCounts;
 import dev.quiesce.shutdown.IngressDescription;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link QuiesceGrpc} server as the shutdown drives it (see {@link Ingress}): {@code stopAccepting()} calls the
@@ -26,10 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class GrpcIngress implements Ingress {
     private final QuiesceGrpc grpc;
-    private final InFlightTracker calls = new InFlightTracker();
-    /** The report's counts: accepted, completed, drained (completed after stopAccepting() began), cancelled. */
-    private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
-            cancelled = new LongAdder();
+    private final IngressCounts counts = new IngressCounts();
     private volatile boolean leaving, forced;
 
     GrpcIngress(QuiesceGrpc grpc) {
@@ -38,17 +35,12 @@ final class GrpcIngress implements Ingress {
 
     /** A call reached the interceptor: counted, and in flight until {@link #callEnded}. */
     InFlightTracker.Ticket callAccepted() {
-        accepted.increment();
-        return calls.enter();
+        return counts.accept();
     }
 
     /** An accepted call ended: answered or ended by its client ({@code wasCancelled} false), or cancelled. */
     void callEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
-        (wasCancelled ? cancelled : completed).increment();
-        if (!wasCancelled && leaving) {
-            drained.increment();
-        }
-        ticket.close(); // after the counts: they are final once nothing is in flight
+        counts.end(ticket, wasCancelled, leaving);
     }
 
     /** Whether the server has begun to tell its clients to leave (responses then carry the going-away trailer). */
@@ -70,7 +62,7 @@ final class GrpcIngress implements Ingress {
 
     @Override
     public InFlightTracker inFlight() {
-        return calls;
+        return counts.tracker();
     }
 
     @Override
@@ -88,9 +80,6 @@ final class GrpcIngress implements Ingress {
 
     @Override
     public IngressDescription describe() {
-        long c = cancelled.sum(), done = completed.sum(), d = drained.sum();
-        long a = accepted.sum(); // last: a call is accepted before it ends
-        return new IngressDescription("grpc", "gRPC", grpc.describeAddress(), a, done, Math.min(d, done), c,
-                Math.max(0, a - done - c));
+        return counts.describe("grpc", "gRPC", grpc.describeAddress());
     }
 }

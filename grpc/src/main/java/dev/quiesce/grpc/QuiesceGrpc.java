@@ -1,5 +1,6 @@
 package dev.quiesce.grpc;
 
+import dev.quiesce.shutdown.HandoffScope;
 import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
@@ -81,7 +82,8 @@ public final class QuiesceGrpc {
     private final Shutdown shutdown;
     private final HealthStatusManager health = new HealthStatusManager();
     private final GrpcIngress ingress = new GrpcIngress(this);
-    private final CallScope calls = new CallScope(this);
+    private final HandoffScope<GrpcCall<?, ?>> calls = new HandoffScope<>("grpc", "call-", ingress.inFlight(),
+            this::polling, this::drained, this::stopServer);
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final AtomicBoolean stopAcceptingCalled = new AtomicBoolean();
     private final AtomicBoolean goAwayCalled = new AtomicBoolean();
@@ -289,7 +291,7 @@ public final class QuiesceGrpc {
             awaitGoodbyes();
             sendGoAway();
         }
-        awaitRefused(listening);
+        HandoffScope.awaitRefused(listening, Duration.ofSeconds(2));
         listenerClosedNanos = System.nanoTime() | 1; // never 0
         listenerClosed.countDown();
         LOG.info("gRPC server stopped accepting on {}", describeAddress());
@@ -309,7 +311,7 @@ public final class QuiesceGrpc {
      * From the calls' owner, while it waits: the GOAWAY that {@link #goAway()} asked for, once no connection's
      * next call can race with it (see {@link Connection}), at most {@link #GOODBYE_NANOS} after the request.
      */
-    void maybeGoAway() {
+    private void maybeGoAway() {
         long asked = goAwayRequestedNanos;
         if (asked == 0 || goAwaySent.get()) {
             return;
@@ -378,61 +380,13 @@ public final class QuiesceGrpc {
     }
 
     /**
-     * Returns once each address refuses a new connection: Netty closes the listening channel asynchronously.
-     * Bounded (2 s): a connection attempt that still succeeds after it is logged, not waited for.
-     */
-    private static void awaitRefused(List<InetSocketAddress> addresses) {
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (InetSocketAddress a : addresses) {
-            int attempt = 0;
-            while (connects(a)) {
-                if (System.nanoTime() - giveUp >= 0) {
-                    LOG.warn("{} still accepts connections after the gRPC server's shutdown()", a);
-                    break;
-                }
-                try {
-                    Thread.sleep(Math.min(50, 1L << Math.min(attempt++, 6)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the budget share is over: report what is known
-                    return;
-                }
-            }
-        }
-    }
-
-    private static boolean connects(InetSocketAddress a) {
-        try (var probe = new java.net.Socket(java.net.Proxy.NO_PROXY)) {
-            probe.connect(a, 100);
-            return true;
-        } catch (IOException refusedOrUnreachable) {
-            return false;
-        }
-    }
-
-    /**
      * Whether the drain is over: the listener is closed, the GOAWAY sent, no call is in flight, and the connections
      * have left (or 250 ms have passed since the GOAWAY: a call a client sent before it saw it is counted by then).
      */
     boolean drained() {
+        maybeGoAway();
         return listenerClosedNanos != 0 && goAwaySent.get() && ingress.inFlight().inFlight() == 0
                 && (connections.isEmpty() || System.nanoTime() - goAwaySentNanos >= CLOSE_GRACE_NANOS);
-    }
-
-    /** Waits up to {@code millis} for the calls in flight to end, ignoring interrupts (restored after). */
-    void awaitAnswered(long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                ingress.inFlight().awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

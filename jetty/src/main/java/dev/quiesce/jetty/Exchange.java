@@ -1,6 +1,7 @@
 package dev.quiesce.jetty;
 
 import dev.quiesce.Scope;
+import dev.quiesce.shutdown.HandoffScope;
 import dev.quiesce.shutdown.InFlightTracker;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * cancelled) if the response has not started. Otherwise it is a server bug: logged once, at ERROR, and the client
  * gets a 500 with {@code {"error":"internal server error"}}, never the exception's text.
  */
-final class Exchange implements Callback, Runnable {
+final class Exchange implements Callback, HandoffScope.Work {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
     private final JettyIngress ingress;
@@ -67,7 +68,8 @@ final class Exchange implements Callback, Runnable {
     }
 
     /** Answers 503 without the application's handler: the server is shutting down. Counted as cancelled. */
-    void reject() {
+    @Override
+    public void reject() {
         cancel();
     }
 

@@ -2,8 +2,8 @@ package dev.quiesce.jetty;
 
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
+import dev.quiesce.shutdown.IngressCounts;
 import dev.quiesce.shutdown.IngressDescription;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link QuiesceJetty} server as the shutdown drives it (see {@link Ingress}): {@code stopAccepting()} closes
@@ -23,10 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class JettyIngress implements Ingress {
     private final QuiesceJetty jetty;
-    private final InFlightTracker requests = new InFlightTracker();
-    /** The report's counts: accepted, completed, drained (completed after stopAccepting() began), cancelled. */
-    private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
-            cancelled = new LongAdder();
+    private final IngressCounts counts = new IngressCounts();
     private volatile boolean stopAcceptingBegun, goingAway;
 
     JettyIngress(QuiesceJetty jetty) {
@@ -35,17 +32,12 @@ final class JettyIngress implements Ingress {
 
     /** A request reached the application's handler: counted, and in flight until {@link #requestEnded}. */
     InFlightTracker.Ticket requestAccepted() {
-        accepted.increment();
-        return requests.enter();
+        return counts.accept();
     }
 
     /** An accepted request ended: answered by its handler, or answered 503 ({@code wasCancelled}). */
     void requestEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
-        (wasCancelled ? cancelled : completed).increment();
-        if (!wasCancelled && stopAcceptingBegun) {
-            drained.increment();
-        }
-        ticket.close(); // after the counts: they are final once nothing is in flight
+        counts.end(ticket, wasCancelled, stopAcceptingBegun);
     }
 
     /** Whether {@link #goAway()} or {@link #forceClose()} was called. */
@@ -62,7 +54,7 @@ final class JettyIngress implements Ingress {
 
     @Override
     public InFlightTracker inFlight() {
-        return requests;
+        return counts.tracker();
     }
 
     @Override
@@ -79,9 +71,6 @@ final class JettyIngress implements Ingress {
 
     @Override
     public IngressDescription describe() {
-        long c = cancelled.sum(), done = completed.sum(), d = drained.sum();
-        long a = accepted.sum(); // last: a request is accepted before it ends
-        return new IngressDescription("jetty", jetty.protocols(), jetty.describeAddress(), a, done, d, c,
-                Math.max(0, a - done - c));
+        return counts.describe("jetty", jetty.protocols(), jetty.describeAddress());
     }
 }

@@ -1,0 +1,72 @@
+package dev.quiesce.shutdown;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counts an {@link Ingress} reports ({@link IngressDescription}), kept exact: for an adapter. A request (an
+ * exchange, a call) is {@linkplain #accept() accepted} when it reaches the application and ends once,
+ * {@linkplain #end ended} as completed (drained if it ended once the ingress was leaving) or cancelled; it is
+ * counted before its ticket closes, so the counts are final once the drain sees nothing in flight.
+ *
+ * <pre>{@code
+ * InFlightTracker.Ticket t = counts.accept();
+ * ... // serve it
+ * counts.end(t, wasCancelled, stopAcceptingBegun);
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class IngressCounts {
+    private final InFlightTracker requests = new InFlightTracker();
+    private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
+            cancelled = new LongAdder();
+
+    /** Counts that start at zero. */
+    public IngressCounts() {}
+
+    /** The requests in flight: what {@link Ingress#inFlight()} returns. */
+    public InFlightTracker tracker() {
+        return requests;
+    }
+
+    /**
+     * A request reached the application: counted, and in flight until {@link #end}.
+     *
+     * @return its ticket, for {@link #end}
+     */
+    public InFlightTracker.Ticket accept() {
+        accepted.increment();
+        return requests.enter();
+    }
+
+    /**
+     * An accepted request ended; once per ticket.
+     *
+     * @param ticket what {@link #accept()} returned; closed here, after the counts
+     * @param wasCancelled answered 503 / {@code UNAVAILABLE} / {@code CANCELLED} (or reset) because the service
+     *     was shutting down, rather than answered by its handler
+     * @param leaving whether the ingress had begun to stop accepting: a completed request is then also drained
+     */
+    public void end(InFlightTracker.Ticket ticket, boolean wasCancelled, boolean leaving) {
+        (wasCancelled ? cancelled : completed).increment();
+        if (!wasCancelled && leaving) {
+            drained.increment();
+        }
+        ticket.close(); // after the counts: they are final once nothing is in flight
+    }
+
+    /**
+     * The description with these counts now.
+     *
+     * @param name the ingress's name
+     * @param protocol what it serves
+     * @param address where it listens
+     * @return the description
+     */
+    public IngressDescription describe(String name, String protocol, String address) {
+        long c = cancelled.sum(), done = completed.sum(), d = drained.sum();
+        long a = accepted.sum(); // last: a request is accepted before it ends
+        return new IngressDescription(name, protocol, address, a, done, Math.min(d, done), c,
+                Math.max(0, a - done - c));
+    }
+}
