@@ -100,13 +100,32 @@ public final class HandoffScope<W extends HandoffScope.Work> {
     }
 
     /**
-     * Waits until the scope is open.
+     * Runs {@link #serve()} as the service {@code serviceName} of {@code shutdown}, and returns once its scope is
+     * open (requests may be submitted then).
      *
-     * @param service the subtask that runs {@link #serve()}
-     * @return false if the service ended first (the shutdown began meanwhile)
-     * @throws InterruptedException if interrupted while waiting
+     * @param shutdown the shutdown
+     * @param serviceName the service's name
+     * @param what the server, for error messages (e.g. {@code "the Jetty server"})
+     * @throws IllegalStateException if the shutdown began meanwhile (the server must not start), or the thread was
+     *     interrupted while it waited (its flag is restored)
      */
-    public boolean awaitOpened(Subtask<?> service) throws InterruptedException {
+    public void start(Shutdown shutdown, String serviceName, String what) {
+        var service = shutdown.fork(serviceName, this::serve);
+        boolean opened;
+        try {
+            opened = awaitOpened(service);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + what + " was starting", e);
+        }
+        if (!opened) {
+            throw new IllegalStateException("the shutdown started while " + what + " was starting: the server is"
+                    + " not started; stop the start-up when Shutdown.isShuttingDown() is true");
+        }
+    }
+
+    /** Waits until the scope is open; false if the service ended first (the shutdown began meanwhile). */
+    private boolean awaitOpened(Subtask<?> service) throws InterruptedException {
         while (!opened.await(10, TimeUnit.MILLISECONDS)) {
             if (service.state() != Subtask.State.UNAVAILABLE) {
                 return false;

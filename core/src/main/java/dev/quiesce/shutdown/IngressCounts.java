@@ -5,13 +5,14 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The counts an {@link Ingress} reports ({@link IngressDescription}), kept exact: for an adapter. A request (an
  * exchange, a call) is {@linkplain #accept() accepted} when it reaches the application and ends once,
- * {@linkplain #end ended} as completed (drained if it ended once the ingress was leaving) or cancelled; it is
+ * {@linkplain #end ended} as completed (drained if it ended once the ingress was {@linkplain #markLeaving()
+ * leaving}) or cancelled; it is
  * counted before its ticket closes, so the counts are final once the drain sees nothing in flight.
  *
  * <pre>{@code
  * InFlightTracker.Ticket t = counts.accept();
  * ... // serve it
- * counts.end(t, wasCancelled, stopAcceptingBegun);
+ * counts.end(t, wasCancelled);
  * }</pre>
  *
  * <p>Thread-safe.
@@ -20,6 +21,7 @@ public final class IngressCounts {
     private final InFlightTracker requests = new InFlightTracker();
     private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
             cancelled = new LongAdder();
+    private volatile boolean leaving;
 
     /** Counts that start at zero. */
     public IngressCounts() {}
@@ -45,14 +47,23 @@ public final class IngressCounts {
      * @param ticket what {@link #accept()} returned; closed here, after the counts
      * @param wasCancelled answered 503 / {@code UNAVAILABLE} / {@code CANCELLED} (or reset) because the service
      *     was shutting down, rather than answered by its handler
-     * @param leaving whether the ingress had begun to stop accepting: a completed request is then also drained
      */
-    public void end(InFlightTracker.Ticket ticket, boolean wasCancelled, boolean leaving) {
+    public void end(InFlightTracker.Ticket ticket, boolean wasCancelled) {
         (wasCancelled ? cancelled : completed).increment();
         if (!wasCancelled && leaving) {
             drained.increment();
         }
         ticket.close(); // after the counts: they are final once nothing is in flight
+    }
+
+    /** The ingress has begun to stop accepting: requests that complete from now on are drained. Idempotent. */
+    public void markLeaving() {
+        leaving = true;
+    }
+
+    /** Whether {@link #markLeaving()} was called. */
+    public boolean leaving() {
+        return leaving;
     }
 
     /**

@@ -14,9 +14,11 @@ class IngressCountsTest {
         InFlightTracker.Ticket cancelled = counts.accept();
         assertThat(counts.tracker().inFlight()).isEqualTo(3);
         assertThat(counts.describe("x", "p", "a:1").inFlight()).isEqualTo(3);
-        counts.end(before, false, false);
-        counts.end(drained, false, true);
-        counts.end(cancelled, true, true);
+        counts.end(before, false);
+        assertThat(counts.leaving()).isFalse();
+        counts.markLeaving();
+        counts.end(drained, false);
+        counts.end(cancelled, true);
         assertThat(counts.tracker().inFlight()).isZero();
         assertThat(counts.describe("x", "p", "a:1")).isEqualTo(new IngressDescription("x", "p", "a:1", 3, 2, 1, 1, 0));
     }

@@ -63,7 +63,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
         this.headers = headers;
         this.next = next;
         this.context = Context.current().withCancellation();
-        this.ticket = ingress.callAccepted();
+        this.ticket = ingress.counts().accept();
         this.connection = call.getAttributes().get(Connection.KEY); // null on a transport the filter did not see
         if (connection != null) {
             connection.callStarted();
@@ -106,7 +106,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
             boolean wasCancelled = rejected || (shutdownCancelled && !call.closedOk)
                     || (byCancel && (shutdownCancelled || ingress.forced()));
             call.answered(false); // a call that ended without a response (a cancel)
-            ingress.callEnded(ticket, wasCancelled);
+            ingress.counts().end(ticket, wasCancelled);
         }
     }
 

@@ -27,25 +27,23 @@ import dev.quiesce.shutdown.IngressDescription;
 final class GrpcIngress implements Ingress {
     private final QuiesceGrpc grpc;
     private final IngressCounts counts = new IngressCounts();
-    private volatile boolean leaving, forced;
+    private volatile boolean forced;
 
     GrpcIngress(QuiesceGrpc grpc) {
         this.grpc = grpc;
     }
 
-    /** A call reached the interceptor: counted, and in flight until {@link #callEnded}. */
-    InFlightTracker.Ticket callAccepted() {
-        return counts.accept();
-    }
-
-    /** An accepted call ended: answered or ended by its client ({@code wasCancelled} false), or cancelled. */
-    void callEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
-        counts.end(ticket, wasCancelled, leaving);
+    /**
+     * The counts: a call is accepted when it reaches the interceptor, and ends answered or ended by its client
+     * (completed), or cancelled.
+     */
+    IngressCounts counts() {
+        return counts;
     }
 
     /** Whether the server has begun to tell its clients to leave (responses then carry the going-away trailer). */
     boolean leaving() {
-        return leaving;
+        return counts.leaving();
     }
 
     /** Whether {@link #forceClose()} was called: a call that ends by a cancel from now on was cancelled. */
@@ -56,7 +54,7 @@ final class GrpcIngress implements Ingress {
     /** Calls the server's {@code shutdown()}; returns once a new connection is refused. Idempotent. */
     @Override
     public void stopAccepting() throws InterruptedException {
-        leaving = true; // before the GOAWAY: a response that follows it says so too
+        counts.markLeaving(); // before the GOAWAY: a response that follows it says so too
         grpc.stopAcceptingOnce();
     }
 
@@ -67,13 +65,13 @@ final class GrpcIngress implements Ingress {
 
     @Override
     public void goAway() {
-        leaving = true;
+        counts.markLeaving();
         grpc.goAwayOnce();
     }
 
     @Override
     public void forceClose() {
-        leaving = true;
+        counts.markLeaving();
         forced = true;
         grpc.forceClose();
     }

@@ -211,18 +211,7 @@ public final class QuiesceGrpc {
             throw new IllegalStateException("the shutdown has already started: start the server before it");
         }
         readinessChanged(shutdown.readiness().get());
-        var service = shutdown.fork("grpc", calls::serve);
-        boolean opened;
-        try {
-            opened = calls.awaitOpened(service);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the gRPC server was starting", e);
-        }
-        if (!opened) {
-            throw new IllegalStateException("the shutdown started while the gRPC server was starting: the server is"
-                    + " not started; stop the start-up when Shutdown.isShuttingDown() is true");
-        }
+        calls.start(shutdown, "grpc", "the gRPC server");
         try {
             server = builder.build();
             server.start();

@@ -40,7 +40,7 @@ final class Exchange implements Callback, HandoffScope.Work {
         this.request = request;
         this.response = QuiesceHandler.http1(request) ? new Goodbye(request, response, ingress) : response;
         this.callback = callback;
-        this.ticket = ingress.requestAccepted();
+        this.ticket = ingress.counts().accept();
     }
 
     /** In the request's scope thread: the application's handler. */
@@ -133,7 +133,7 @@ final class Exchange implements Callback, HandoffScope.Work {
             try {
                 callback.succeeded(); // Jetty completes the exchange first: the drain must not see it ended before
             } finally {
-                ingress.requestEnded(ticket, cancelled);
+                ingress.counts().end(ticket, cancelled);
             }
         }
     }
@@ -144,7 +144,7 @@ final class Exchange implements Callback, HandoffScope.Work {
             try {
                 callback.failed(x);
             } finally {
-                ingress.requestEnded(ticket, cancelled);
+                ingress.counts().end(ticket, cancelled);
             }
         }
     }

@@ -24,20 +24,18 @@ import dev.quiesce.shutdown.IngressDescription;
 final class JettyIngress implements Ingress {
     private final QuiesceJetty jetty;
     private final IngressCounts counts = new IngressCounts();
-    private volatile boolean stopAcceptingBegun, goingAway;
+    private volatile boolean goingAway;
 
     JettyIngress(QuiesceJetty jetty) {
         this.jetty = jetty;
     }
 
-    /** A request reached the application's handler: counted, and in flight until {@link #requestEnded}. */
-    InFlightTracker.Ticket requestAccepted() {
-        return counts.accept();
-    }
-
-    /** An accepted request ended: answered by its handler, or answered 503 ({@code wasCancelled}). */
-    void requestEnded(InFlightTracker.Ticket ticket, boolean wasCancelled) {
-        counts.end(ticket, wasCancelled, stopAcceptingBegun);
+    /**
+     * The counts: a request is accepted when it reaches the application's handler, and ends answered by its handler
+     * or answered 503 (cancelled).
+     */
+    IngressCounts counts() {
+        return counts;
     }
 
     /** Whether {@link #goAway()} or {@link #forceClose()} was called. */
@@ -48,7 +46,7 @@ final class JettyIngress implements Ingress {
     /** Closes the listeners; returns once a new connection is refused. Idempotent: a second call waits for the first. */
     @Override
     public void stopAccepting() throws InterruptedException {
-        stopAcceptingBegun = true;
+        counts.markLeaving();
         jetty.stopAcceptingOnce();
     }
 

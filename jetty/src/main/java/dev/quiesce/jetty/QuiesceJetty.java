@@ -171,18 +171,7 @@ public final class QuiesceJetty {
                 ac.setShutdownIdleTimeout(-1); // Jetty's shutdown would cut requests in flight after 1 s of silence
             }
         }
-        var service = shutdown.fork("jetty", scope::serve);
-        boolean opened;
-        try {
-            opened = scope.awaitOpened(service);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the Jetty server was starting", e);
-        }
-        if (!opened) {
-            throw new IllegalStateException("the shutdown started while the Jetty server was starting: the server is"
-                    + " not started; stop the start-up when Shutdown.isShuttingDown() is true");
-        }
+        scope.start(shutdown, "jetty", "the Jetty server");
         var handler = new QuiesceHandler(shutdown, ingress, scope, new String[] {livePath, readyPath}, retryAfter);
         try {
             handler.setHandler(server.getHandler());
