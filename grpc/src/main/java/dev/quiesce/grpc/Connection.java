@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client connection (a grpc-java server transport), as the adapter follows it to say goodbye without a race:
- * its calls not answered yet, when the last one was answered, and whether a response on it has told the client to leave (the
+ * its calls not answered yet, when the last one was answered, and whether a response on it has told the client to
+ * leave (the
  * trailer {@code quiesce-going-away}).
  *
  * <p>Why: HTTP/2's GOAWAY is per connection and asynchronous. A client that has its reply and sends its next call

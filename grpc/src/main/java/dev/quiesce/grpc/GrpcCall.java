@@ -138,7 +138,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
 
     // ------------------------------------------------------------------ from the scope's owner
 
-    /** Answers {@code UNAVAILABLE} without the application's handler: the server is shutting down. Counted as cancelled. */
+    /** Answers {@code UNAVAILABLE} without the handler: the server is shutting down. Counted as cancelled. */
     @Override
     public void reject() {
         rejected = true;
@@ -241,7 +241,7 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
         public void close(Status status, Metadata trailers) {
             closeCalled.set(true);
             closedOk = status.isOk();
-            boolean goodbye = ingress.leaving();
+            boolean goodbye = ingress.counts().leaving();
             if (goodbye) {
                 trailers.put(GOING_AWAY, "1");
             }
@@ -264,7 +264,8 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
             try {
                 close(status, new Metadata());
             } catch (RuntimeException alreadyOver) {
-                LOG.debug("could not close call {}: {}", getMethodDescriptor().getFullMethodName(), alreadyOver.toString());
+                LOG.debug("could not close call {}: {}", getMethodDescriptor().getFullMethodName(),
+                        alreadyOver.toString());
             }
         }
     }

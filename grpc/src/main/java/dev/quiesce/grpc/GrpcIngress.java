@@ -6,13 +6,13 @@ import dev.quiesce.shutdown.IngressCounts;
 import dev.quiesce.shutdown.IngressDescription;
 
 /**
- * A {@link QuiesceGrpc} server as the shutdown drives it (see {@link Ingress}): {@code stopAccepting()} calls the
- * server's graceful {@code shutdown()} (grpc-java closes its listener only that way: the same call sends every
- * connection a GOAWAY, and calls in flight continue) and returns once a new connection is refused;
+ * A {@link QuiesceGrpc} server as the shutdown drives it (see {@link Ingress}): {@code stopAccepting()} closes the
+ * listener and returns once a new connection is refused (responses from then on carry the going-away trailer);
  * {@code inFlight()} counts the calls that reached the interceptor (health checks are not work);
- * {@code goAway()} makes sure of the GOAWAY, turns the health service {@code NOT_SERVING} (it is already, since
- * the trigger) and asks the calls' scope to stop ({@code Scope.stopRequested()}: a streaming handler ends its
- * stream with OK); {@code forceClose()} cancels the calls still running (their {@code io.grpc.Context} is
+ * {@code goAway()} asks for the GOAWAY (the graceful {@code shutdown()}, once the connections have said goodbye),
+ * turns the health service {@code NOT_SERVING} (it is already, since the trigger) and asks the calls' scope to stop
+ * ({@code Scope.stopRequested()}: a streaming handler ends its stream with OK); {@code forceClose()} cancels the
+ * calls still running (their {@code io.grpc.Context} is
  * cancelled, their handlers interrupted, their clients get {@code CANCELLED}), then {@code shutdownNow()} and a
  * short await; {@code describe()} gives the exact counts.
  *
@@ -41,17 +41,12 @@ final class GrpcIngress implements Ingress {
         return counts;
     }
 
-    /** Whether the server has begun to tell its clients to leave (responses then carry the going-away trailer). */
-    boolean leaving() {
-        return counts.leaving();
-    }
-
     /** Whether {@link #forceClose()} was called: a call that ends by a cancel from now on was cancelled. */
     boolean forced() {
         return forced;
     }
 
-    /** Calls the server's {@code shutdown()}; returns once a new connection is refused. Idempotent. */
+    /** Closes the listener (see {@link QuiesceGrpc}); returns once a new connection is refused. Idempotent. */
     @Override
     public void stopAccepting() throws InterruptedException {
         counts.markLeaving(); // before the GOAWAY: a response that follows it says so too

@@ -55,13 +55,17 @@ import org.slf4j.LoggerFactory;
  *   <li>TRIGGER / READINESS: the health service turns {@code NOT_SERVING} for every service name
  *       ({@link HealthStatusManager#enterTerminalState()}) when the readiness turns {@code DRAINING}, before the
  *       pre-drain delay; calls are still served during the delay.
- *   <li>STOP_ACCEPTING: the server's graceful {@code shutdown()}: the listener closes (a new connection is refused
- *       at once; this returns once it is) and every connection gets a GOAWAY; calls in flight continue, and calls
- *       a client sent before it saw the GOAWAY are still served. From here on a response carries the trailer
- *       {@code quiesce-going-away: 1}.
+ *   <li>STOP_ACCEPTING: the listening socket closes (a new connection is refused at once; this returns once it
+ *       is); connections stay open, without a GOAWAY yet. From here on a response carries the trailer
+ *       {@code quiesce-going-away: 1}, the gRPC counterpart of HTTP/1.1's {@code Connection: close}. (A server of
+ *       the application's, {@link #attach}, closes its listener with the graceful {@code shutdown()} here: grpc-java
+ *       has no other way; the GOAWAY then goes with it.)
  *   <li>DRAIN: the calls' scope is asked to stop ({@code Scope.stopRequested()} turns true in a handler): a
- *       server-streaming handler ends its stream with OK. Once no call is in flight (and the connections have
- *       closed, or 250 ms have passed), the server is awaited briefly and stopped, without waiting for a timer.
+ *       server-streaming handler ends its stream with OK. The graceful {@code shutdown()} sends every connection its
+ *       GOAWAY once none of them can race with it (each has a call in flight, has had a response with the trailer,
+ *       or has been idle 100 ms; at most 200 ms after the drain began): calls in flight continue, and calls a client
+ *       sent before it saw the GOAWAY are still served. Once no call is in flight (and the connections have closed,
+ *       or 250 ms have passed), the server is awaited briefly and stopped, without waiting for a timer.
  *   <li>CANCEL: each call still running is cancelled: its scope (its handler is interrupted, its subtasks stop),
  *       its {@code io.grpc.Context}, and its client gets {@code CANCELLED}; then {@code shutdownNow()} (only now)
  *       and a short await. The report lists those calls as cancelled and their threads, if they do not end, as
@@ -94,7 +98,7 @@ public final class QuiesceGrpc {
     /** Made at start, not after the trigger. */
     private final Consumer<Readiness.State> readinessListener = this::readinessChanged;
     private volatile long listenerClosedNanos;
-    /** The listening channels, when this class made them ({@link Builder}): closed at STOP_ACCEPTING without a GOAWAY. */
+    /** The listening channels, when this class made them ({@link Builder}): closed at STOP_ACCEPTING, no GOAWAY. */
     private final List<ServerChannel> listeners = new CopyOnWriteArrayList<>();
     /** The event loops this class made for the server ({@link Builder}): shut down after it. */
     private volatile List<EventLoopGroup> ownLoops = List.of();
@@ -190,7 +194,7 @@ public final class QuiesceGrpc {
             public Attributes transportReady(Attributes attrs) {
                 // with its own listener closed, no one connects once the server is leaving; without (attach()), the
                 // clients told to leave reconnect until the GOAWAY closes the listener, and are not waited for
-                Connection c = new Connection(listeners.isEmpty() && ingress.leaving());
+                Connection c = new Connection(listeners.isEmpty() && ingress.counts().leaving());
                 connections.add(c);
                 return attrs.toBuilder().set(Connection.KEY, c).build();
             }
@@ -268,7 +272,8 @@ public final class QuiesceGrpc {
      * STOP_ACCEPTING: closes the listening channels this class made (connections stay, without a GOAWAY yet: see
      * {@link #goAway()}); for a server of the application's ({@link #attach}), the graceful {@code shutdown()},
      * the only way grpc-java closes a listener it made, which sends the GOAWAY too (after the goodbyes: see
-     * {@link Connection}). Responses carry the going-away trailer from now on ({@link GrpcIngress#leaving()}).
+     * {@link Connection}). Responses carry the going-away trailer from now on
+     * ({@link dev.quiesce.shutdown.IngressCounts#leaving()}).
      */
     private void stopAccepting() {
         healthNotServing(); // already, from the readiness; for an application that stops the ingress itself

@@ -49,7 +49,8 @@ class CallScopeTest {
             TckService.reply(out, "quick");
         }, NONE, NO_STREAM);
         try (var lb = new Loopback(service, b -> b)) {
-            Resp r = ClientCalls.blockingUnaryCall(lb.channel(), TckService.QUICK, CallOptions.DEFAULT, Loopback.req("q"));
+            Resp r = ClientCalls.blockingUnaryCall(lb.channel(), TckService.QUICK, CallOptions.DEFAULT,
+                    Loopback.req("q"));
             assertEquals("quick", r.getBody());
             assertTrue(path.get().matches(".*/grpc/call-\\d+"), "the call's scope path: " + path.get());
             assertEquals(lb.shutdown.scope().path() + "/grpc/" + path.get().substring(path.get().lastIndexOf('/') + 1),
@@ -173,7 +174,8 @@ class CallScopeTest {
             var failure = new CompletableFuture<StatusRuntimeException>();
             Thread.ofVirtual().start(() -> {
                 try {
-                    ClientCalls.blockingUnaryCall(lb.channel(), TckService.SLOW, CallOptions.DEFAULT, Loopback.req("s"));
+                    ClientCalls.blockingUnaryCall(lb.channel(), TckService.SLOW, CallOptions.DEFAULT,
+                            Loopback.req("s"));
                     failure.complete(null);
                 } catch (StatusRuntimeException e) {
                     failure.complete(e);
