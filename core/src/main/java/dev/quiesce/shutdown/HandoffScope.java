@@ -229,26 +229,9 @@ public final class HandoffScope<W extends HandoffScope.Work> {
         }
         stopped = true;
         if (cancelled) {
-            awaitIdle(work, 500); // let the cancelled handlers answer, briefly
+            work.awaitIdleUninterruptibly(Duration.ofMillis(500)); // let the cancelled handlers answer, briefly
         }
         stop.stop(!cancelled);
-    }
-
-    /** Waits up to {@code millis} for {@code tracker} to be idle, ignoring interrupts (restored after). */
-    private static void awaitIdle(InFlightTracker tracker, long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                tracker.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**
