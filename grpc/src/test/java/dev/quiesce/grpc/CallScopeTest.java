@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Each call runs in the scope tree, and cancellation crosses between the call's scope and its io.grpc.Context. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CallScopeTest {
     private static final ServerCalls.UnaryMethod<Req, Resp> NONE = (req, out) -> out.onError(
             Status.UNIMPLEMENTED.asRuntimeException());
@@ -39,7 +40,6 @@ class CallScopeTest {
             Status.UNIMPLEMENTED.asRuntimeException());
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aCall_runsInItsOwnScope_underTheServersScope_inAThreadOfTheSamePath() throws Exception {
         var path = new AtomicReference<String>();
         var thread = new AtomicReference<String>();
@@ -62,7 +62,6 @@ class CallScopeTest {
 
     /** A client's cancel cancels the call's scope: the subtasks the handler forked are interrupted and stop. */
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aClientCancel_cancelsTheCallsScope_andTheHandlersSubtasksStop() throws Exception {
         var forked = new CountDownLatch(2);
         var interrupted = new AtomicInteger();
@@ -115,7 +114,6 @@ class CallScopeTest {
 
     /** A deadline that passes cancels the call's scope too, and interrupts the handler itself. */
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aDeadline_cancelsTheCallsScope_andInterruptsTheHandler() throws Exception {
         var entered = new CountDownLatch(1);
         var scopeCancelled = new AtomicBoolean();
@@ -153,7 +151,6 @@ class CallScopeTest {
      * client gets CANCELLED; the report counts the call as cancelled.
      */
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aQuiesceCancel_cancelsTheCallsGrpcContext_andTheClientGetsCancelled() throws Exception {
         var entered = new CountDownLatch(1);
         var contextCancelled = new CountDownLatch(1);
@@ -200,7 +197,6 @@ class CallScopeTest {
      * stream with OK, never interrupted; the drain waits for it.
      */
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aServerStream_seesStopRequestedFirst_andEndsWithOk() throws Exception {
         var interrupted = new AtomicBoolean();
         var streaming = new CountDownLatch(1);

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * End to end on loopback, in process: a real Netty server on 127.0.0.1:0, real grpc-java clients that know nothing
  * of Quiesce (one channel each, no retry policy), and a triggered shutdown (as SIGTERM does, in-process).
  */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DrainEndToEndTest {
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -61,7 +62,6 @@ class DrainEndToEndTest {
      * with exit code 0, and the server's counts match what the clients saw.
      */
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void underSteadyUnaryLoadAndLongStreams_aTriggeredShutdownLosesNoCall() throws Exception {
         var streamInterrupted = new AtomicBoolean();
         var streaming = new CountDownLatch(4);
@@ -138,7 +138,6 @@ class DrainEndToEndTest {
      * straggler, with its call's scope path.
      */
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void pastTheBudget_theClientSeesCancelled_andTheReportListsTheStragglers() throws Exception {
         var entered = new CountDownLatch(3);
         var release = new CountDownLatch(1);
