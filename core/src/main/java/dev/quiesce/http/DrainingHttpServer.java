@@ -315,19 +315,7 @@ public final class DrainingHttpServer {
     }
 
     private void awaitIdleUninterruptibly(Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                exchanges.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        exchanges.awaitIdleUninterruptibly(max);
     }
 
     /**

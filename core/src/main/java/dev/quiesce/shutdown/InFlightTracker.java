@@ -106,6 +106,30 @@ public final class InFlightTracker {
         return awaitIdleNanos(ShutdownTime.nanoTime() + saturated(timeout), NEVER);
     }
 
+    /**
+     * Like {@link #awaitIdle(Duration)}, but an interrupt does not end the wait: it is remembered and restored
+     * when this returns (for a server that lets its cancelled handlers answer, briefly, while being cancelled).
+     *
+     * @return whether the tracker became idle before {@code timeout}
+     */
+    public boolean awaitIdleUninterruptibly(Duration timeout) {
+        long deadline = ShutdownTime.nanoTime() + saturated(timeout);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    return awaitIdleNanos(deadline, NEVER);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Like {@link #awaitIdle(Duration)}, up to a {@link ShutdownTime#nanoTime()} deadline or until {@code stop} holds. */
     boolean awaitIdleNanos(long deadlineNanos, java.util.function.BooleanSupplier stop) throws InterruptedException {
         if (inFlight.get() == 0) {

@@ -1,6 +1,8 @@
 package dev.quiesce.jetty;
 
 import dev.quiesce.Scope;
+import dev.quiesce.shutdown.HandoffScope;
+import dev.quiesce.shutdown.IngressCounts;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * cancelled) if the response has not started. Otherwise it is a server bug: logged once, at ERROR, and the client
  * gets a 500 with {@code {"error":"internal server error"}}, never the exception's text.
  */
-final class Exchange implements Callback, Runnable {
+final class Exchange implements Callback, HandoffScope.Work {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
     private final JettyIngress ingress;
@@ -28,7 +30,7 @@ final class Exchange implements Callback, Runnable {
     private final Request request;
     private final Response response;
     private final Callback callback;
-    private final JettyIngress.Tickets ticket;
+    private final IngressCounts.Ticket ticket;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean cancelled;
 
@@ -38,7 +40,7 @@ final class Exchange implements Callback, Runnable {
         this.request = request;
         this.response = QuiesceHandler.http1(request) ? new Goodbye(request, response, ingress) : response;
         this.callback = callback;
-        this.ticket = ingress.requestAccepted();
+        this.ticket = ingress.counts().accept();
     }
 
     /** In the request's scope thread: the application's handler. */
@@ -66,7 +68,8 @@ final class Exchange implements Callback, Runnable {
     }
 
     /** Answers 503 without the application's handler: the server is shutting down. Counted as cancelled. */
-    void reject() {
+    @Override
+    public void reject() {
         cancel();
     }
 
@@ -130,7 +133,7 @@ final class Exchange implements Callback, Runnable {
             try {
                 callback.succeeded(); // Jetty completes the exchange first: the drain must not see it ended before
             } finally {
-                ingress.requestEnded(ticket, cancelled);
+                ingress.counts().end(ticket, cancelled);
             }
         }
     }
@@ -141,7 +144,7 @@ final class Exchange implements Callback, Runnable {
             try {
                 callback.failed(x);
             } finally {
-                ingress.requestEnded(ticket, cancelled);
+                ingress.counts().end(ticket, cancelled);
             }
         }
     }

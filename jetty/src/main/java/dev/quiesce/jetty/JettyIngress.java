@@ -2,8 +2,8 @@ package dev.quiesce.jetty;
 
 import dev.quiesce.shutdown.InFlightTracker;
 import dev.quiesce.shutdown.Ingress;
+import dev.quiesce.shutdown.IngressCounts;
 import dev.quiesce.shutdown.IngressDescription;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link QuiesceJetty} server as the shutdown drives it (see {@link Ingress}): {@code stopAccepting()} closes
@@ -23,36 +23,21 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class JettyIngress implements Ingress {
     private final QuiesceJetty jetty;
-    private final InFlightTracker requests = new InFlightTracker();
-    /** The report's counts: accepted, completed, drained (completed after stopAccepting() began), cancelled. */
-    private final LongAdder accepted = new LongAdder(), completed = new LongAdder(), drained = new LongAdder(),
-            cancelled = new LongAdder();
-    private volatile boolean stopAcceptingBegun, goingAway;
+    private final IngressCounts counts;
+    private volatile boolean goingAway;
 
-    JettyIngress(QuiesceJetty jetty) {
+    /** Each request is counted in {@code shutdown}'s own tracker too, as the JDK adapter counts (see IngressCounts). */
+    JettyIngress(QuiesceJetty jetty, dev.quiesce.shutdown.Shutdown shutdown) {
         this.jetty = jetty;
+        this.counts = new IngressCounts(shutdown);
     }
 
     /**
-     * A request's tickets: this ingress's count and the shutdown's ({@code Shutdown.inFlight()}, which the report's
-     * "in flight at trigger" and "drained" and the health body's {@code inFlight} read), as the JDK adapter counts.
+     * The counts: a request is accepted when it reaches the application's handler, and ends answered by its handler
+     * or answered 503 (cancelled).
      */
-    record Tickets(InFlightTracker.Ticket ingress, InFlightTracker.Ticket shutdown) {}
-
-    /** A request reached the application's handler: counted, and in flight until {@link #requestEnded}. */
-    Tickets requestAccepted() {
-        accepted.increment();
-        return new Tickets(requests.enter(), jetty.shutdownRequests().enter());
-    }
-
-    /** An accepted request ended: answered by its handler, or answered 503 ({@code wasCancelled}). */
-    void requestEnded(Tickets tickets, boolean wasCancelled) {
-        (wasCancelled ? cancelled : completed).increment();
-        if (!wasCancelled && stopAcceptingBegun) {
-            drained.increment();
-        }
-        tickets.shutdown().close(); // after the counts: they are final once nothing is in flight
-        tickets.ingress().close();
+    IngressCounts counts() {
+        return counts;
     }
 
     /** Whether {@link #goAway()} or {@link #forceClose()} was called. */
@@ -63,13 +48,13 @@ final class JettyIngress implements Ingress {
     /** Closes the listeners; returns once a new connection is refused. Idempotent: a second call waits for the first. */
     @Override
     public void stopAccepting() throws InterruptedException {
-        stopAcceptingBegun = true;
+        counts.markLeaving();
         jetty.stopAcceptingOnce();
     }
 
     @Override
     public InFlightTracker inFlight() {
-        return requests;
+        return counts.tracker();
     }
 
     @Override
@@ -86,9 +71,6 @@ final class JettyIngress implements Ingress {
 
     @Override
     public IngressDescription describe() {
-        long c = cancelled.sum(), done = completed.sum(), d = drained.sum();
-        long a = accepted.sum(); // last: a request is accepted before it ends
-        return new IngressDescription("jetty", jetty.protocols(), jetty.describeAddress(), a, done, d, c,
-                Math.max(0, a - done - c));
+        return counts.describe("jetty", jetty.protocols(), jetty.describeAddress());
     }
 }

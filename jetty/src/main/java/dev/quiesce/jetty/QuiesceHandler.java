@@ -1,5 +1,6 @@
 package dev.quiesce.jetty;
 
+import dev.quiesce.shutdown.HandoffScope;
 import dev.quiesce.shutdown.Readiness;
 import dev.quiesce.shutdown.Shutdown;
 import java.nio.ByteBuffer;
@@ -16,7 +17,7 @@ import org.eclipse.jetty.util.Callback;
 /**
  * The handler Quiesce puts first in a Jetty server's tree: it serves the health endpoints itself (they follow the
  * shutdown's readiness and are not work), counts every other request from the moment it reaches the
- * application's handler, and hands it to the shutdown's scope tree ({@link RequestScope}), where the application's
+ * application's handler, and hands it to the shutdown's scope tree ({@link HandoffScope}), where the application's
  * handler runs in a virtual thread {@code /<shutdown>/http/req-N} that a Quiesce cancel interrupts. It never
  * blocks, so Jetty may call it on any thread.
  *
@@ -25,13 +26,13 @@ import org.eclipse.jetty.util.Callback;
 final class QuiesceHandler extends Handler.Wrapper {
     private final Shutdown shutdown;
     private final JettyIngress ingress;
-    private final RequestScope scope;
+    private final HandoffScope<Exchange> scope;
     private final String livePath;
     private final String readyPath;
     private final Duration retryAfter;
 
     /** Health on {@code paths[0]} (liveness) and {@code paths[1]} (readiness). */
-    QuiesceHandler(Shutdown shutdown, JettyIngress ingress, RequestScope scope, String[] paths, Duration retryAfter) {
+    QuiesceHandler(Shutdown shutdown, JettyIngress ingress, HandoffScope<Exchange> scope, String[] paths, Duration retryAfter) {
         this.shutdown = shutdown;
         this.ingress = ingress;
         this.scope = scope;

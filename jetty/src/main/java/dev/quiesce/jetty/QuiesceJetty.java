@@ -1,6 +1,6 @@
 package dev.quiesce.jetty;
 
-import dev.quiesce.shutdown.InFlightTracker;
+import dev.quiesce.shutdown.HandoffScope;
 import dev.quiesce.shutdown.Ingress;
 import dev.quiesce.shutdown.Shutdown;
 import java.io.IOException;
@@ -76,8 +76,12 @@ public final class QuiesceJetty {
 
     private final Shutdown shutdown;
     private final Server server;
-    private final JettyIngress ingress = new JettyIngress(this);
-    private final RequestScope scope = new RequestScope(this);
+    private final JettyIngress ingress;
+    /**
+     * The requests' place in the shutdown's scope tree: the scope {@code http}, one virtual thread per request,
+     * {@code <scope path>/req-N}, forked by the service's owner from the requests Jetty's threads hand over.
+     */
+    private final HandoffScope<Exchange> scope;
     private final CountDownLatch listenerClosed = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -94,6 +98,9 @@ public final class QuiesceJetty {
     private QuiesceJetty(Shutdown shutdown, Server server) {
         this.shutdown = shutdown;
         this.server = server;
+        this.ingress = new JettyIngress(this, shutdown);
+        this.scope = new HandoffScope<>("http", "req-", ingress.inFlight(), this::listenerClosed, this::drained,
+                this::stopServer);
     }
 
     /** A builder for a Jetty server that drains with {@code shutdown}. */
@@ -166,18 +173,7 @@ public final class QuiesceJetty {
                 ac.setShutdownIdleTimeout(-1); // Jetty's shutdown would cut requests in flight after 1 s of silence
             }
         }
-        var service = shutdown.fork("jetty", scope::serve);
-        boolean opened;
-        try {
-            opened = scope.awaitOpened(service);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the Jetty server was starting", e);
-        }
-        if (!opened) {
-            throw new IllegalStateException("the shutdown started while the Jetty server was starting: the server is"
-                    + " not started; stop the start-up when Shutdown.isShuttingDown() is true");
-        }
+        scope.start(shutdown, "jetty", "the Jetty server");
         var handler = new QuiesceHandler(shutdown, ingress, scope, new String[] {livePath, readyPath}, retryAfter);
         try {
             handler.setHandler(server.getHandler());
@@ -242,50 +238,14 @@ public final class QuiesceJetty {
             }
             c.close();
         }
-        awaitRefused(listening);
+        // Jetty's close() of a connector may leave the channel taking connections for a moment (its acceptor closes
+        // it), and a connection taken then would be closed unanswered
+        HandoffScope.awaitRefused(listening, Duration.ofSeconds(2));
         listenerClosedNanos = System.nanoTime() | 1; // never 0
         listenerClosed.countDown();
         LOG.info("Jetty server stopped accepting on {}", describeAddress());
         ingress.goAway();
         scope.wake();
-    }
-
-    /**
-     * Returns once each address refuses a new connection: Jetty's {@code close()} of a connector may leave the
-     * channel taking connections for a moment (its acceptor closes it), and a connection taken then would be closed
-     * unanswered. Bounded (2 s): a connection attempt that still succeeds after it is logged, not waited for.
-     */
-    private static void awaitRefused(List<InetSocketAddress> addresses) {
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (InetSocketAddress a : addresses) {
-            int attempt = 0;
-            while (connects(a)) {
-                if (System.nanoTime() - giveUp >= 0) {
-                    LOG.warn("{} still accepts connections after its connector was closed", a);
-                    break;
-                }
-                try {
-                    Thread.sleep(Math.min(50, 1L << Math.min(attempt++, 6)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the budget share is over: report what is known
-                    return;
-                }
-            }
-        }
-    }
-
-    private static boolean connects(InetSocketAddress a) {
-        try (var probe = new java.net.Socket(java.net.Proxy.NO_PROXY)) {
-            probe.connect(a, 100);
-            return true;
-        } catch (IOException refusedOrUnreachable) {
-            return false;
-        }
-    }
-
-    /** The shutdown's own count of requests in flight, which every request enters too. */
-    InFlightTracker shutdownRequests() {
-        return shutdown.inFlight();
     }
 
     boolean listenerClosed() {
@@ -351,23 +311,6 @@ public final class QuiesceJetty {
 
     void forceClose() {
         scope.force("forceClose(): the grace period is over");
-    }
-
-    /** Waits up to {@code millis} for the requests in flight to end, ignoring interrupts (restored after). */
-    void awaitAnswered(long millis) {
-        long deadline = System.nanoTime() + Duration.ofMillis(millis).toNanos();
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                ingress.inFlight().awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

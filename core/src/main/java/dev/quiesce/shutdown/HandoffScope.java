@@ -1,0 +1,272 @@
+package dev.quiesce.shutdown;
+
+import dev.quiesce.CancelReason;
+import dev.quiesce.CancelledException;
+import dev.quiesce.Joiner;
+import dev.quiesce.Scope;
+import dev.quiesce.Subtask;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server's requests in the shutdown's scope tree, for an adapter: a service of the shutdown ({@link #serve()},
+ * run with {@link Shutdown#fork}) that owns one scope and forks one virtual thread per request into it, named
+ * {@code <scope path>/<prefix>N}. A server's own threads cannot fork into a scope they are not in (as with the
+ * JDK's {@code StructuredTaskScope}, only the owner and threads inside it may), so they hand each request over
+ * with {@link #submit}, and the owner forks it.
+ *
+ * <p>The service ends when the server has stopped: once {@code drained} holds, or at once after a cancel (the
+ * shutdown's CANCEL phase interrupts it, or {@link #force} wakes it), when the cancelled handlers have had half a
+ * second to answer. A request handed over when no thread can be had is {@linkplain Work#reject() rejected} (the
+ * adapter answers 503 / {@code UNAVAILABLE}), never dropped.
+ *
+ * <p>Thread-safe.
+ *
+ * @param <W> the adapter's request
+ */
+public final class HandoffScope<W extends HandoffScope.Work> {
+    private static final Logger LOG = LoggerFactory.getLogger(HandoffScope.class);
+    /** Wakes the owner to re-check the drain. */
+    private static final Work WAKE = new Work() {
+        @Override
+        public void run() {}
+
+        @Override
+        public void reject() {}
+    };
+
+    /** A request handed over: run in its own thread of the scope, or rejected. */
+    public interface Work extends Runnable {
+        /** Answers the request without its handler (503, {@code UNAVAILABLE}): the server is shutting down. */
+        void reject();
+    }
+
+    /** How the server stops, once: {@code graceful} when the drain completed, otherwise after a cancel. */
+    @FunctionalInterface
+    public interface Stop {
+        /** Stops the server. */
+        void stop(boolean graceful);
+    }
+
+    private final String name;
+    private final InFlightTracker work;
+    private final BooleanSupplier polling;
+    private final BooleanSupplier drained;
+    private final Stop stop;
+    private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    private final CountDownLatch opened = new CountDownLatch(1);
+    private final AtomicLong seq = new AtomicLong();
+    private final ThreadFactory threads;
+    private volatile String namePrefix;
+    private volatile Scope<Object, Void> scope;
+    /** No more forks: queued and new requests are rejected. */
+    private volatile boolean closed;
+    private volatile boolean forced;
+
+    /**
+     * A scope named {@code name} whose threads are {@code <path>/<threadPrefix>N}.
+     *
+     * @param name the scope's name (e.g. {@code http})
+     * @param threadPrefix the threads' prefix (e.g. {@code req-})
+     * @param work the requests in flight, waited for (half a second at most) after a cancel
+     * @param polling whether the owner should wake often (something may be due: the drain's end) rather than
+     *     sleep until a request comes; called by the owner
+     * @param drained whether the drain is over; called by the owner at each wake-up once {@code polling} holds
+     * @param stop stops the server; called once, by the owner, when the service ends
+     */
+    public HandoffScope(String name, String threadPrefix, InFlightTracker work, BooleanSupplier polling,
+            BooleanSupplier drained, Stop stop) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.work = Objects.requireNonNull(work, "work");
+        this.polling = Objects.requireNonNull(polling, "polling");
+        this.drained = Objects.requireNonNull(drained, "drained");
+        this.stop = Objects.requireNonNull(stop, "stop");
+        this.namePrefix = name + "/" + threadPrefix;
+        String prefix = threadPrefix;
+        // made here, at start, not after the trigger
+        this.threads = r -> Thread.ofVirtual().name((scope == null ? name + "/" + prefix : namePrefix)
+                + seq.incrementAndGet()).unstarted(r);
+    }
+
+    /**
+     * Runs {@link #serve()} as the service {@code serviceName} of {@code shutdown}, and returns once its scope is
+     * open (requests may be submitted then).
+     *
+     * @param shutdown the shutdown
+     * @param serviceName the service's name
+     * @param what the server, for error messages (e.g. {@code "the Jetty server"})
+     * @throws IllegalStateException if the shutdown began meanwhile (the server must not start), or the thread was
+     *     interrupted while it waited (its flag is restored)
+     */
+    public void start(Shutdown shutdown, String serviceName, String what) {
+        var service = shutdown.fork(serviceName, this::serve);
+        boolean opened;
+        try {
+            opened = awaitOpened(service);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + what + " was starting", e);
+        }
+        if (!opened) {
+            throw new IllegalStateException("the shutdown started while " + what + " was starting: the server is"
+                    + " not started; stop the start-up when Shutdown.isShuttingDown() is true");
+        }
+    }
+
+    /** Waits until the scope is open; false if the service ended first (the shutdown began meanwhile). */
+    private boolean awaitOpened(Subtask<?> service) throws InterruptedException {
+        while (!opened.await(10, TimeUnit.MILLISECONDS)) {
+            if (service.state() != Subtask.State.UNAVAILABLE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** From the server's threads: runs {@code w} in the scope, or rejects it if it cannot. Never blocks. */
+    public void submit(W w) {
+        if (closed) {
+            w.reject();
+            return;
+        }
+        queue.add(w);
+        if (closed && queue.remove(w)) { // closed meanwhile: the owner may not see it any more
+            w.reject();
+        }
+    }
+
+    /** Wakes the owner, to re-check whether the drain is over or the server was forced closed. */
+    public void wake() {
+        queue.add(WAKE);
+    }
+
+    /** Asks the requests running to stop soon, without interrupting them ({@link Scope#stopRequested()}). */
+    public void requestStop() {
+        Scope<Object, Void> s = scope;
+        if (s != null) {
+            s.requestStop();
+        }
+    }
+
+    /** Cancels the requests still running (their handlers are interrupted) and ends the service. */
+    public void force(String why) {
+        forced = true;
+        Scope<Object, Void> s = scope;
+        if (s != null) { // a no-op when the shutdown's cancel reached the scope first: its reason stands
+            s.cancel(CancelReason.explicit(why));
+        }
+        wake();
+    }
+
+    /**
+     * The service's body: owns the scope, forks the requests, stops the server when they are done.
+     *
+     * @throws InterruptedException if the shutdown's CANCEL phase interrupted it (the server is stopped first)
+     */
+    public void serve() throws InterruptedException {
+        try (Scope<Object, Void> s = Scope.open(Joiner.awaitAll(),
+                cfg -> cfg.withName(name).withThreadFactory(threads))) {
+            namePrefix = s.path() + namePrefix.substring(name.length());
+            scope = s;
+            opened.countDown();
+            try {
+                forkUntilDrained(s);
+            } catch (InterruptedException e) {
+                closeAndStop(true); // CANCEL: the handlers were interrupted too and are answering
+                joinCancelled(s);
+                throw e;
+            }
+            closeAndStop(forced || s.isCancelled());
+            joinCancelled(s);
+        } finally {
+            closeAndStop(true); // idempotent; covers a scope that did not open
+        }
+    }
+
+    private void forkUntilDrained(Scope<Object, Void> s) throws InterruptedException {
+        for (;;) {
+            Work w = polling.getAsBoolean() ? queue.poll(5, TimeUnit.MILLISECONDS) : queue.take();
+            if (w != null && w != WAKE && (s.isCancelled() || s.fork(w).state() == Subtask.State.CANCELLED)) {
+                w.reject(); // a fork into a cancelled scope never runs
+            }
+            if (forced || s.isCancelled() || (polling.getAsBoolean() && drained.getAsBoolean())) {
+                return;
+            }
+        }
+    }
+
+    /** Joins a scope that may have been cancelled (force(), the CANCEL phase): the service ended as asked. */
+    private static void joinCancelled(Scope<Object, Void> s) {
+        try {
+            s.join();
+        } catch (CancelledException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean stopped;
+
+    private void closeAndStop(boolean cancelled) {
+        closed = true;
+        for (Work w; (w = queue.poll()) != null; ) {
+            w.reject();
+        }
+        if (stopped) { // the owner's own flag: only the owner calls this
+            return;
+        }
+        stopped = true;
+        if (cancelled) {
+            work.awaitIdleUninterruptibly(Duration.ofMillis(500)); // let the cancelled handlers answer, briefly
+        }
+        stop.stop(!cancelled);
+    }
+
+    /**
+     * Returns once each address refuses a new connection (a listener may close asynchronously, and a connection
+     * taken meanwhile would be closed unanswered), at most {@code bound} in all: an address that still accepts
+     * then is logged, not waited for. An interrupt ends the wait (its flag restored).
+     *
+     * @param addresses where the server listened (a wildcard address as loopback)
+     * @param bound the longest wait
+     */
+    public static void awaitRefused(List<InetSocketAddress> addresses, Duration bound) {
+        long giveUp = System.nanoTime() + bound.toNanos();
+        for (InetSocketAddress a : addresses) {
+            int attempt = 0;
+            while (connects(a)) {
+                if (System.nanoTime() - giveUp >= 0) {
+                    LOG.warn("{} still accepts connections after its listener was closed", a);
+                    break;
+                }
+                try {
+                    Thread.sleep(Math.min(50, 1L << Math.min(attempt++, 6)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the budget share is over: report what is known
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean connects(InetSocketAddress a) {
+        try (var probe = new java.net.Socket(java.net.Proxy.NO_PROXY)) {
+            probe.connect(a, 100);
+            return true;
+        } catch (IOException refusedOrUnreachable) {
+            return false;
+        }
+    }
+}
