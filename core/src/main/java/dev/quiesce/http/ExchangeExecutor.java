@@ -161,9 +161,17 @@ final class ExchangeExecutor implements Executor {
         EngineScope<Object, Void> s = server.scope();
         try {
             if (s != null && !s.isCancelled()) {
-                var sub = s.forkService("req-" + requestSeq.incrementAndGet(), () -> {
-                    counted.run();
-                    return null;
+                var sub = s.forkService("req-" + requestSeq.incrementAndGet(), new EngineScope.ServiceTask<Void>() {
+                    @Override
+                    public Void call() {
+                        counted.run();
+                        return null;
+                    }
+
+                    @Override
+                    public void notRun() { // cancelled between the fork and its thread's start: answer outside
+                        Thread.ofVirtual().name("quiesce-http-late").start(counted);
+                    }
                 });
                 if (sub.state() != Subtask.State.CANCELLED) {
                     return;

@@ -41,6 +41,20 @@ public sealed interface EngineScope<T, R> extends Scope<T, R> permits ScopeImpl 
      */
     <U extends T> Subtask<U> forkService(String threadName, Callable<? extends U> task);
 
+    /**
+     * A task forked with {@link #forkService} that must hear when it will never run: its scope was cancelled
+     * between the fork (which returned a subtask that was not {@code CANCELLED}) and the start of its thread, so the
+     * engine ends the subtask {@code CANCELLED} without calling it. A request answers then (503), rather than go
+     * unanswered and stay counted in flight. {@link #notRun()} is called once, in the subtask's thread, before the
+     * subtask ends.
+     *
+     * @param <V> the result type
+     */
+    interface ServiceTask<V> extends Callable<V> {
+        /** The task will not be called. */
+        void notRun();
+    }
+
     /** The number of subtasks of this scope whose threads have not finished. Used by the drain's outcome. */
     int runningCount();
 

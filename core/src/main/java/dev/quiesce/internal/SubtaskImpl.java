@@ -89,6 +89,16 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
         this.thread = t;
     }
 
+    /** Tells a service task that it will never run (its scope was cancelled before its thread started). */
+    private static void notRun(EngineScope.ServiceTask<?> service) {
+        try {
+            service.notRun();
+        } catch (RuntimeException | Error e) {
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, e);
+        }
+    }
+
     @Override
     public void run() {
         try {
@@ -98,6 +108,9 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             context = null;
             if (cancelRequested || scope.isCancelled()) {
                 cancelledOnRequest = cancelRequested;
+                if (c instanceof EngineScope.ServiceTask<?> service) {
+                    notRun(service); // before the subtask ends: the scope's join waits for it
+                }
                 finish(CANCELLED, null);
                 return;
             }
