@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
@@ -17,7 +18,7 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Boot's embedded Tomcat drains with the {@link Shutdown}: a {@link TomcatIngress} named {@code http}, its valve on
- * the engine, registered with the shutdown once the server has started.
+ * the engine, its connectors on {@link QuiesceHttp11NioProtocol} (unless the application chose a protocol), registered with the shutdown once the server has started.
  */
 @AutoConfiguration(after = QuiesceAutoConfiguration.class)
 @ConditionalOnClass({TomcatWebServer.class, Shutdown.class})
@@ -41,7 +42,9 @@ public class QuiesceTomcatAutoConfiguration {
     }
 
     /**
-     * Adds the ingress's valve to the Tomcat factory, and its filter first in the application's filter chain.
+     * Adds the ingress's valve to the Tomcat factory, and its filter first in the application's filter chain; makes
+     * the protocol {@link QuiesceHttp11NioProtocol} when the application keeps Tomcat's default
+     * ({@code Http11NioProtocol}).
      *
      * @param ingress the ingress
      * @return the customizer
@@ -49,6 +52,11 @@ public class QuiesceTomcatAutoConfiguration {
     @Bean
     public WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> quiesceTomcatCustomizer(TomcatIngress ingress) {
         return factory -> {
+            if (factory instanceof TomcatWebServerFactory tomcat
+                    && TomcatWebServerFactory.DEFAULT_PROTOCOL.equals(tomcat.getProtocol())) {
+                // Tomcat's NIO protocol, whose listener the ingress can close with the acceptor still running
+                tomcat.setProtocol(QuiesceHttp11NioProtocol.class.getName());
+            }
             factory.addEngineValves(ingress.valve());
             factory.addContextCustomizers(context -> {
                 FilterDef def = new FilterDef();

@@ -30,15 +30,17 @@ import org.slf4j.LoggerFactory;
  * graceful-shutdown timer.
  *
  * <ul>
- *   <li>{@link #stopAccepting()}: closes every connector's server socket (Tomcat's
- *       {@code closeServerSocketGraceful}; the connector is not paused, since a paused Tomcat answers 503 to a
- *       request on a kept-alive connection); a new connection is refused once it returns. Connections already
- *       open are still served.
- *       Every response committed from then on carries {@code Connection: close} (the valve sets it on requests
+ *   <li>{@link #stopAccepting()}: closes every connector's server socket, with its acceptor still accepting (the
+ *       starter's {@link QuiesceHttp11NioProtocol}; another protocol: Tomcat's {@code closeServerSocketGraceful}),
+ *       so every connection the kernel accepted before the close gets its request served; the connector is not
+ *       paused, since a paused Tomcat answers 503 to a request on a kept-alive connection. A new connection is
+ *       refused once it returns. Connections already open are still served.
+ *       Every response committed once the sockets are closed carries {@code Connection: close} (the valve sets it on requests
  *       that arrive, the {@link #filter()} on responses of requests already running; a response committed
  *       before keeps its headers).
- *   <li>{@link #goAway()}: once no request is in flight, the connectors are stopped, which closes the idle
- *       kept-alive connections.
+ *   <li>{@link #goAway()}: once no request is in flight, and at least 250 ms after the listeners closed (a
+ *       connection accepted just before the close, or kept alive by a response committed before it, gets that
+ *       long to send its request), the connectors are stopped, which closes the idle kept-alive connections.
  *   <li>{@link #forceClose()}: the threads serving requests still in flight are interrupted, those requests are
  *       counted cancelled (answered 503 by the filter when their handler ends in an exception before the response
  *       is committed), and the connectors stop once they have ended.
@@ -48,6 +50,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TomcatIngress implements Ingress {
     private static final Logger LOG = LoggerFactory.getLogger(TomcatIngress.class);
+    /**
+     * After the listeners closed, the connectors stay up at least this long, idle or not: a connection the kernel
+     * accepted just before the close gets that long to send its request, and a client whose last response was
+     * keep-alive (committed before the close) to send its next one, answered with {@code Connection: close}.
+     */
+    private static final long CLOSE_GRACE_NANOS = Duration.ofMillis(250).toNanos();
 
     private final String name;
     private final InFlightTracker requests = new InFlightTracker();
@@ -56,10 +64,12 @@ public final class TomcatIngress implements Ingress {
     private final AtomicBoolean stopAcceptingCalled = new AtomicBoolean();
     private final AtomicBoolean goAwayCalled = new AtomicBoolean();
     private final AtomicBoolean connectorsStopped = new AtomicBoolean();
+    private final AtomicReference<InFlightTracker.Ticket> hold = new AtomicReference<>();
     private final AtomicLong drained = new AtomicLong();
     private final AtomicLong cancelled = new AtomicLong();
     private final AtomicLong forcedAt = new AtomicLong(Long.MAX_VALUE);
     private volatile long listenerClosedAt = Long.MAX_VALUE; // System.nanoTime() when stopAccepting() began
+    private volatile long listenerClosedDoneAt = System.nanoTime(); // System.nanoTime() when the listeners were closed
     private volatile boolean draining;
     private volatile String address = "unbound";
     /** Made with the ingress, not after the trigger (its class is loaded now; see core's WarmUp). */
@@ -221,13 +231,39 @@ public final class TomcatIngress implements Ingress {
         if (listenerClosedAt == Long.MAX_VALUE) {
             listenerClosedAt = System.nanoTime();
         }
-        draining = true; // keep-alive ends with the listener: a client reconnects elsewhere
         if (server == null || !stopAcceptingCalled.compareAndSet(false, true)) {
+            draining = true;
             return;
         }
+        hold.set(requests.enter()); // the drain lasts the close grace at least (released by goAway's stopper)
         for (Connector connector : server.getService().findConnectors()) {
-            connector.getProtocolHandler().closeServerSocketGraceful();
+            closeListener(connector);
         }
+        // keep-alive ends once the listener is closed, not before: a client told to leave now reconnects
+        // elsewhere (refused here); told earlier, its new connection would wait in the kernel's queue, reset by the close
+        listenerClosedDoneAt = System.nanoTime();
+        draining = true;
+    }
+
+    /**
+     * Closes the connector's listening socket: first, with the acceptor still accepting, when the protocol is the
+     * starter's {@link QuiesceHttp11NioProtocol}; else with Tomcat's {@code closeServerSocketGraceful()}, which stops
+     * the acceptor before the close (connections the kernel queued in between are reset).
+     */
+    private static void closeListener(Connector connector) {
+        if (connector.getProtocolHandler() instanceof QuiesceHttp11NioProtocol protocol) {
+            try {
+                if (protocol.closeListener()) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the phase's share is over; the socket is closed, or closing
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not close the listener of Tomcat connector {}; closing it the Tomcat way", connector, e);
+            }
+        }
+        connector.getProtocolHandler().closeServerSocketGraceful();
     }
 
     @Override
@@ -245,6 +281,11 @@ public final class TomcatIngress implements Ingress {
 
     private void stopWhenIdle() {
         try {
+            long graceLeft = listenerClosedDoneAt + CLOSE_GRACE_NANOS - System.nanoTime();
+            if (graceLeft > 0 && forcedAt.get() == Long.MAX_VALUE) {
+                Thread.sleep(Duration.ofNanos(graceLeft));
+            }
+            releaseHold();
             while (!requests.awaitIdle(Duration.ofDays(1))) {
                 // keep waiting: the shutdown's cancel (forceClose) ends the requests
             }
@@ -252,6 +293,14 @@ public final class TomcatIngress implements Ingress {
             Thread.currentThread().interrupt();
         }
         stopConnectors();
+    }
+
+    /** Ends the hold {@link #stopAccepting()} took on the count: the drain now waits for the requests only. */
+    private void releaseHold() {
+        InFlightTracker.Ticket t = hold.getAndSet(null);
+        if (t != null) {
+            t.forget(); // not a request: not counted
+        }
     }
 
     private void stopConnectors() {
@@ -271,6 +320,7 @@ public final class TomcatIngress implements Ingress {
     @Override
     public void forceClose() {
         draining = true;
+        releaseHold();
         forcedAt.compareAndSet(Long.MAX_VALUE, requests.entered());
         for (Thread t : serving) {
             t.interrupt();
@@ -282,7 +332,7 @@ public final class TomcatIngress implements Ingress {
     public IngressDescription describe() {
         long c = cancelled.get();
         long ended = requests.completed();
-        long accepted = requests.entered();
+        long accepted = requests.entered() - (hold.get() == null ? 0 : 1); // the hold is not a request
         long completed = Math.max(0, ended - c);
         return new IngressDescription(name, "HTTP/1.1", address, accepted, completed, Math.min(drained.get(), completed),
                 c, Math.max(0, accepted - ended));
