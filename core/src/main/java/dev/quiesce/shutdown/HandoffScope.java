@@ -5,6 +5,7 @@ import dev.quiesce.CancelledException;
 import dev.quiesce.Joiner;
 import dev.quiesce.Scope;
 import dev.quiesce.Subtask;
+import dev.quiesce.internal.EngineScope;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -22,9 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A server's requests in the shutdown's scope tree, for an adapter: a service of the shutdown ({@link #serve()},
  * run with {@link Shutdown#fork}) that owns one scope and forks one virtual thread per request into it, named
- * {@code <scope path>/<prefix>N}. A server's own threads cannot fork into a scope they are not in (as with the
- * JDK's {@code StructuredTaskScope}, only the owner and threads inside it may), so they hand each request over
- * with {@link #submit}, and the owner forks it.
+ * {@code <scope path>/<prefix>N}. A server's own threads are not in the scope, and with the API only the owner and
+ * threads inside a scope may fork (as with the JDK's {@code StructuredTaskScope}); {@link #submit} forks each
+ * request from the server's thread all the same, as Quiesce's own HTTP adapter does, through the engine's
+ * any-thread fork: no hand-over to the owner, so a request costs one virtual thread start, not also a wake-up of
+ * the owner's thread. The owner only keeps the scope open and ends the service.
  *
  * <p>The service ends when the server has stopped: once {@code drained} holds, or at once after a cancel (the
  * shutdown's CANCEL phase interrupts it, or {@link #force} wakes it), when the cancelled handlers have had half a
@@ -38,13 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class HandoffScope<W extends HandoffScope.Work> {
     private static final Logger LOG = LoggerFactory.getLogger(HandoffScope.class);
     /** Wakes the owner to re-check the drain. */
-    private static final Work WAKE = new Work() {
-        @Override
-        public void run() {}
-
-        @Override
-        public void reject() {}
-    };
+    private static final Object WAKE = new Object();
 
     /** A request handed over: run in its own thread of the scope, or rejected. */
     public interface Work extends Runnable {
@@ -64,13 +62,16 @@ public final class HandoffScope<W extends HandoffScope.Work> {
     private final BooleanSupplier polling;
     private final BooleanSupplier drained;
     private final Stop stop;
-    private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    /** Wake-ups of the owner (no work goes through it: requests are forked by the server's threads). */
+    private final LinkedBlockingQueue<Object> wakeUps = new LinkedBlockingQueue<>();
+    /** Submitters between their check of {@link #closed} and the end of their fork: the owner waits them out. */
+    private final AtomicInteger submitting = new AtomicInteger();
     private final CountDownLatch opened = new CountDownLatch(1);
     private final AtomicLong seq = new AtomicLong();
     private final ThreadFactory threads;
     private volatile String namePrefix;
-    private volatile Scope<Object, Void> scope;
-    /** No more forks: queued and new requests are rejected. */
+    private volatile EngineScope<Object, Void> scope;
+    /** No more forks: new requests are rejected. */
     private volatile boolean closed;
     private volatile boolean forced;
 
@@ -134,21 +135,50 @@ public final class HandoffScope<W extends HandoffScope.Work> {
         return true;
     }
 
-    /** From the server's threads: runs {@code w} in the scope, or rejects it if it cannot. Never blocks. */
+    /**
+     * From the server's threads: runs {@code w} in a thread of its own in the scope, or rejects it if it cannot (the
+     * scope is cancelled or closing). Never blocks.
+     */
     public void submit(W w) {
-        if (closed) {
-            w.reject();
-            return;
+        submitting.incrementAndGet(); // before reading closed: the owner closes, then waits for submitting == 0
+        try {
+            EngineScope<Object, Void> s = scope;
+            if (closed || s == null) {
+                w.reject();
+                return;
+            }
+            Subtask<Object> forked;
+            try {
+                forked = s.forkService(null, new Forked(w));
+            } catch (IllegalStateException closing) {
+                w.reject(); // the scope closes: no thread was made
+                return;
+            }
+            if (forked.state() == Subtask.State.CANCELLED) {
+                w.reject(); // a fork into a cancelled scope never runs
+            }
+        } finally {
+            submitting.decrementAndGet();
         }
-        queue.add(w);
-        if (closed && queue.remove(w)) { // closed meanwhile: the owner may not see it any more
+    }
+
+    /** A request as the scope's task: run, or rejected if the scope was cancelled before its thread started. */
+    private record Forked(Work w) implements EngineScope.ServiceTask<Object> {
+        @Override
+        public Object call() {
+            w.run();
+            return null;
+        }
+
+        @Override
+        public void notRun() {
             w.reject();
         }
     }
 
     /** Wakes the owner, to re-check whether the drain is over or the server was forced closed. */
     public void wake() {
-        queue.add(WAKE);
+        wakeUps.add(WAKE);
     }
 
     /** Asks the requests running to stop soon, without interrupting them ({@link Scope#stopRequested()}). */
@@ -178,10 +208,10 @@ public final class HandoffScope<W extends HandoffScope.Work> {
         try (Scope<Object, Void> s = Scope.open(Joiner.awaitAll(),
                 cfg -> cfg.withName(name).withThreadFactory(threads))) {
             namePrefix = s.path() + namePrefix.substring(name.length());
-            scope = s;
+            scope = (EngineScope<Object, Void>) s; // every scope is one: see EngineScope
             opened.countDown();
             try {
-                forkUntilDrained(s);
+                awaitDrained(s);
             } catch (InterruptedException e) {
                 closeAndStop(true); // CANCEL: the handlers were interrupted too and are answering
                 joinCancelled(s);
@@ -194,14 +224,15 @@ public final class HandoffScope<W extends HandoffScope.Work> {
         }
     }
 
-    private void forkUntilDrained(Scope<Object, Void> s) throws InterruptedException {
+    private void awaitDrained(Scope<Object, Void> s) throws InterruptedException {
         for (;;) {
-            Work w = polling.getAsBoolean() ? queue.poll(5, TimeUnit.MILLISECONDS) : queue.take();
-            if (w != null && w != WAKE && (s.isCancelled() || s.fork(w).state() == Subtask.State.CANCELLED)) {
-                w.reject(); // a fork into a cancelled scope never runs
-            }
             if (forced || s.isCancelled() || (polling.getAsBoolean() && drained.getAsBoolean())) {
                 return;
+            }
+            if (polling.getAsBoolean()) {
+                wakeUps.poll(5, TimeUnit.MILLISECONDS);
+            } else {
+                wakeUps.take();
             }
         }
     }
@@ -221,8 +252,8 @@ public final class HandoffScope<W extends HandoffScope.Work> {
 
     private void closeAndStop(boolean cancelled) {
         closed = true;
-        for (Work w; (w = queue.poll()) != null; ) {
-            w.reject();
+        while (submitting.get() != 0) { // a fork that read closed before it was set ends first (a few microseconds)
+            Thread.onSpinWait();
         }
         if (stopped) { // the owner's own flag: only the owner calls this
             return;
