@@ -150,8 +150,8 @@ public final class HandoffScope<W extends HandoffScope.Work> {
             Subtask<Object> forked;
             try {
                 forked = s.forkService(null, new Forked(w));
-            } catch (IllegalStateException closing) {
-                w.reject(); // the scope closes: no thread was made
+            } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException noThread) {
+                w.reject(); // the scope closes, or no thread could be made: answered, not dropped
                 return;
             }
             if (forked.state() == Subtask.State.CANCELLED) {
