@@ -308,6 +308,16 @@ public final class TomcatIngress implements Ingress {
         if (server == null || !connectorsStopped.compareAndSet(false, true)) {
             return;
         }
+        if (forcedAt.get() != Long.MAX_VALUE) {
+            // after a cancel the count is zero once the cancelled handlers have ended, which is before Tomcat has
+            // written their 503 (it finishes a response after the valves): stopping now could close a connection
+            // before its answer. Each such answer carries Connection: close, so its connection closes once it is
+            // written; wait for that, briefly (an idle kept-alive connection holds the wait to its bound)
+            long left = 500;
+            for (Connector connector : server.getService().findConnectors()) {
+                left = Math.max(0, connector.getProtocolHandler().awaitConnectionsClose(left));
+            }
+        }
         for (Connector connector : server.getService().findConnectors()) {
             try {
                 connector.stop();
