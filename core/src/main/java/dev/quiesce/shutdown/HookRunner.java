@@ -35,8 +35,10 @@ final class HookRunner {
             } catch (Throwable e) {
                 error.set(e);
             } finally {
-                dev.quiesce.internal.Clocks.finished(Thread.currentThread());
+                // counted down first: while the hook's thread is still marked working, a test's manual clock does
+                // not move; unmarked first, it could move past the waiting sequence's deadline in between
                 done.countDown();
+                dev.quiesce.internal.Clocks.finished(Thread.currentThread());
             }
         });
         dev.quiesce.internal.Clocks.working(t); // a test's manual clock lets it run before it moves the time
