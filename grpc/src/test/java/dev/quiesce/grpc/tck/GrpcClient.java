@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -99,38 +100,56 @@ public final class GrpcClient implements IngressClient {
         private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final ManagedChannel channel;
         private final AtomicReference<Watched> first = new AtomicReference<>();
+        /** Whether a TCP connection was made since {@link #connect} last looked. */
+        private final AtomicBoolean connected = new AtomicBoolean();
 
         GrpcConnection(InetSocketAddress address) {
             channel = NettyChannelBuilder.forAddress(address).usePlaintext().eventLoopGroup(loop)
                     .channelFactory(() -> {
-                        Watched w = new Watched();
+                        Watched w = new Watched(connected);
                         first.compareAndSet(null, w);
                         return w;
                     }).disableRetry().build();
         }
 
-        /** Connects now; {@link ConnectException} if refused. */
+        /**
+         * Connects now; {@link ConnectException} if refused. With pick-first and one address, an attempt that
+         * ends leaves the channel IDLE: refused (no TCP connection was made), or accepted and sent away at once
+         * (the server's GOAWAY, when it comes before this thread has seen READY). A client told to leave
+         * connects again, as the kit's clients do, until it is refused or connected. Each wait is registered
+         * before the connection is asked for, so an attempt that ends before this thread looks is still seen.
+         */
         void connect(Duration bound) throws IOException {
             long deadline = System.nanoTime() + bound.toNanos();
-            ConnectivityState s = channel.getState(true);
-            boolean tried = false;
+            ConnectivityState s = channel.getState(false);
+            boolean request = true;
+            boolean changed = false;
             while (s != ConnectivityState.READY) {
-                tried |= s == ConnectivityState.CONNECTING;
-                // a refused attempt ends in TRANSIENT_FAILURE, or (pick-first, one address) back in IDLE
-                if (s == ConnectivityState.TRANSIENT_FAILURE || s == ConnectivityState.SHUTDOWN
-                        || (tried && s == ConnectivityState.IDLE)) {
+                if (s == ConnectivityState.TRANSIENT_FAILURE || s == ConnectivityState.SHUTDOWN) {
                     throw new ConnectException("connection to the gRPC server refused (" + s + ")");
                 }
-                CountDownLatch changed = new CountDownLatch(1);
-                channel.notifyWhenStateChanged(s, changed::countDown);
+                if (changed && s == ConnectivityState.IDLE) {
+                    if (!connected.getAndSet(false)) {
+                        throw new ConnectException("connection to the gRPC server refused (" + s + ")");
+                    }
+                    first.set(null); // the next Netty channel is this connection's
+                    request = true;
+                }
+                CountDownLatch change = new CountDownLatch(1);
+                channel.notifyWhenStateChanged(s, change::countDown);
+                if (request) {
+                    channel.getState(true);
+                    request = false;
+                }
                 try {
-                    if (!changed.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    if (!change.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                         throw new IOException("no connection to the gRPC server within " + bound + " (" + s + ")");
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while connecting", e);
                 }
+                changed = true;
                 s = channel.getState(false);
             }
         }
@@ -189,8 +208,14 @@ public final class GrpcClient implements IngressClient {
         final CountDownLatch inactive = new CountDownLatch(1);
         volatile boolean reset;
 
-        Watched() {
+        Watched(AtomicBoolean connected) {
             pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    connected.set(true);
+                    ctx.fireChannelActive();
+                }
+
                 @Override
                 public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                     if (cause instanceof IOException) {
