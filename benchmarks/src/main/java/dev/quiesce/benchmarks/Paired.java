@@ -3,6 +3,8 @@ package dev.quiesce.benchmarks;
 import dev.quiesce.benchmarks.PairedStats.Op;
 import dev.quiesce.benchmarks.PairedStats.Summary;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,12 +94,12 @@ public final class Paired {
         String loadStart;
         String loadEnd;
 
-        Cell(String type, String kind, int n, String thread, List<String> impls) {
+        Cell(String type, String kind, int n, String thread) {
             this.type = type;
             this.kind = kind;
             this.n = n;
             this.thread = thread;
-            this.impls = impls;
+            impls = type.equals("cancel") ? CANCEL_IMPLS : FORK_IMPLS;
         }
 
         String baseline() {
@@ -243,7 +245,7 @@ public final class Paired {
             for (int n : o.ns) {
                 for (String kind : o.kinds) {
                     for (String issuer : o.issuers) {
-                        cells.add(new Cell("cancel", kind, n, issuer, CANCEL_IMPLS));
+                        cells.add(new Cell("cancel", kind, n, issuer));
                     }
                 }
             }
@@ -251,7 +253,7 @@ public final class Paired {
         if (o.parts.contains("fork")) {
             for (int n : o.forkNs) {
                 for (String starter : o.starters) {
-                    cells.add(new Cell("fork", null, n, starter, FORK_IMPLS));
+                    cells.add(new Cell("fork", null, n, starter));
                 }
             }
         }
@@ -322,17 +324,7 @@ public final class Paired {
         b.kind = c.kind;
         b.impl = impl;
         b.issuer = c.thread;
-        b.setUp();
-        long t0;
-        long t1;
-        try {
-            t0 = System.nanoTime();
-            b.cancelToJoin();
-            t1 = System.nanoTime();
-        } finally {
-            b.tearDown();
-        }
-        return (t1 - t0) / 1e6;
+        return timed(b::setUp, b::cancelToJoin, b::tearDown);
     }
 
     /** One {@link ForkCost} invocation: its set-up and tear-down untimed, its benchmark method timed (ms). */
@@ -341,15 +333,25 @@ public final class Paired {
         b.n = c.n;
         b.impl = impl;
         b.starter = c.thread;
-        b.setUp();
+        return timed(b::setUp, b::startAll, b::tearDown);
+    }
+
+    /** A step of an invocation (JMH's set-up, benchmark method, tear-down). */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code setUp}, then {@code measured} timed, then (always, once set up) {@code tearDown}; ms. */
+    private static double timed(Step setUp, Step measured, Step tearDown) throws Exception {
+        setUp.run();
         long t0;
         long t1;
         try {
             t0 = System.nanoTime();
-            b.startAll();
+            measured.run();
             t1 = System.nanoTime();
         } finally {
-            b.tearDown();
+            tearDown.run();
         }
         return (t1 - t0) / 1e6;
     }
@@ -455,101 +457,70 @@ public final class Paired {
         return md.toString();
     }
 
+    /** {@code paired.json}: the meta data, and per cell every time, every block's order, the summaries, the verdicts. */
     static String json(Map<String, Object> meta, List<Cell> cells) {
-        StringBuilder j = new StringBuilder("{\n \"meta\": {");
-        String sep = "";
-        for (var e : meta.entrySet()) {
-            j.append(sep).append("\n  ").append(str(e.getKey())).append(": ")
-                    .append(e.getValue() instanceof Number ? e.getValue().toString() : str(String.valueOf(e.getValue())));
-            sep = ",";
-        }
-        j.append("\n },\n \"cells\": [");
-        sep = "";
+        List<Object> cs = new ArrayList<>();
         for (Cell c : cells) {
-            j.append(sep).append("\n  {\"type\": ").append(str(c.type)).append(", \"kind\": ")
-                    .append(c.kind == null ? "null" : str(c.kind)).append(", \"n\": ").append(c.n)
-                    .append(c.type.equals("cancel") ? ", \"issuer\": " : ", \"starter\": ").append(str(c.thread))
-                    .append(", \"baseline\": ").append(str(c.baseline())).append(", \"blocks\": ").append(c.blocks)
-                    .append(", \"loadAverageStart\": ").append(str(c.loadStart))
-                    .append(", \"loadAverageEnd\": ").append(str(c.loadEnd))
-                    .append(", \"error\": ").append(c.error == null ? "null" : str(c.error))
-                    .append(",\n   \"impls\": {");
-            String sep2 = "";
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", c.type);
+            m.put("kind", c.kind);
+            m.put("n", c.n);
+            m.put(c.type.equals("cancel") ? "issuer" : "starter", c.thread);
+            m.put("baseline", c.baseline());
+            m.put("blocks", c.blocks);
+            m.put("loadAverageStart", c.loadStart);
+            m.put("loadAverageEnd", c.loadEnd);
+            m.put("error", c.error);
+            Map<String, Object> impls = new LinkedHashMap<>();
             for (String impl : c.impls) {
-                double[] x = Arrays.copyOf(c.ms.getOrDefault(impl, new double[0]), c.blocks);
-                j.append(sep2).append("\n    ").append(str(impl)).append(": {\"ms\": ").append(numbers(x));
+                Map<String, Object> e = new LinkedHashMap<>();
+                List<Object> ms = new ArrayList<>();
+                for (double x : Arrays.copyOf(c.ms.getOrDefault(impl, new double[0]), c.blocks)) {
+                    ms.add(decimal(x));
+                }
+                e.put("ms", ms);
                 for (String base : c.type.equals("cancel") ? List.of("floor", "jdkNested") : List.of("bare", "executor")) {
-                    Summary s = c.ratio(impl, base);
-                    j.append(", \"ratioTo").append(Character.toUpperCase(base.charAt(0))).append(base.substring(1))
-                            .append("\": ").append(summary(s));
+                    e.put("ratioTo" + Character.toUpperCase(base.charAt(0)) + base.substring(1), summary(c.ratio(impl, base)));
                 }
-                j.append('}');
-                sep2 = ",";
+                impls.put(impl, e);
             }
-            j.append("\n   },\n   \"orders\": [");
-            String sep3 = "";
-            for (List<String> order : c.orders) {
-                j.append(sep3).append('[');
-                String sep4 = "";
-                for (String impl : order) {
-                    j.append(sep4).append(str(impl));
-                    sep4 = ", ";
-                }
-                j.append(']');
-                sep3 = ", ";
-            }
-            j.append("],\n   \"targets\": [");
-            String sep5 = "";
+            m.put("impls", impls);
+            m.put("orders", c.orders);
+            List<Object> targets = new ArrayList<>();
             for (Object[] row : verdicts(c)) {
                 Target t = (Target) row[0];
-                j.append(sep5).append("\n    {\"target\": ").append(str(t.label())).append(", \"ratio\": ")
-                        .append(str(t.a() + " / " + t.b())).append(", \"op\": ").append(str(t.op().symbol))
-                        .append(", \"threshold\": ").append(t.threshold()).append(", \"measured\": ")
-                        .append(summary((Summary) row[1])).append(", \"verdict\": ").append(str((String) row[2]))
-                        .append('}');
-                sep5 = ",";
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("target", t.label());
+                e.put("ratio", t.a() + " / " + t.b());
+                e.put("op", t.op().symbol);
+                e.put("threshold", decimal(t.threshold()));
+                e.put("measured", summary((Summary) row[1]));
+                e.put("verdict", row[2]);
+                targets.add(e);
             }
-            j.append("]}");
-            sep = ",";
+            m.put("targets", targets);
+            cs.add(m);
         }
-        j.append("\n ]\n}\n");
-        return j.toString();
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("meta", meta);
+        root.put("cells", cs);
+        return ShutdownEndToEnd.Json.write(root) + "\n";
     }
 
-    private static String summary(Summary s) {
+    private static Map<String, Object> summary(Summary s) {
         if (s == null) {
-            return "null";
+            return null;
         }
-        return String.format(Locale.ROOT, "{\"median\": %.4f, \"q1\": %.4f, \"q3\": %.4f, \"count\": %d}", s.median(), s.q1(),
-                s.q3(), s.count());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("median", decimal(s.median()));
+        m.put("q1", decimal(s.q1()));
+        m.put("q3", decimal(s.q3()));
+        m.put("count", s.count());
+        return m;
     }
 
-    private static String numbers(double[] x) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < x.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x[i]));
-        }
-        return sb.append(']').toString();
-    }
-
-    static String str(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+    /** Four decimals, as a JSON number ({@code ShutdownEndToEnd.Json} writes a {@code Double} with one). */
+    private static BigDecimal decimal(double x) {
+        return BigDecimal.valueOf(x).setScale(4, RoundingMode.HALF_EVEN);
     }
 }

@@ -37,8 +37,9 @@ class PairedTest {
         assertThat(cells.get(1).impls).containsExactlyElementsOf(Paired.FORK_IMPLS);
 
         String json = Files.readString(dir.resolve("paired.json"));
-        assertThat(json).startsWith("{").endsWith("}\n").contains("\"seed\": 16", "\"quiesceTree\": {\"ms\": [",
-                "\"ratioToFloor\": {\"median\"", "\"ratioToJdkNested\"", "\"ratioToBare\"", "\"verdict\"");
+        assertThat(json).startsWith("{").endsWith("}\n").contains("\"seed\":16", "\"quiesceTree\":{\"ms\":[",
+                "\"ratioToFloor\":{\"median\":1.0000,\"q1\":1.0000,\"q3\":1.0000,\"count\":3}",
+                "\"ratioToJdkNested\":{", "\"ratioToBare\":{", "\"ratioToExecutor\":{", "\"verdict\":\"");
         String md = Files.readString(dir.resolve("paired.md"));
         assertThat(md).contains("| Quiesce, 10 × 10 × n/100 |", "park, n = 100, issuer platform",
                 "fork, n = 100, starter virtual", "| Quiesce flat ≤ 0.9 × floor | park, n = 100, issuer platform |",
