@@ -198,6 +198,8 @@ case $mode in
         shutdown_e2e 10
         ;;
     full)
+        paired --n 10000,100000 --kind park,sleep --issuer platform,virtual --blocks 21 --warmup 3 \
+            --fork-n 1000,10000,100000 --starter platform,virtual --fork-blocks 31
         jmh cancel-small CancelToJoin -p n=1000,10000 -p kind=park,sleep,cpu -p impl=$impls_all \
             -p issuer=platform,virtual -f 3 -wi 10 -i 10
         jmh cancel-100k CancelToJoin -p n=100000 -p kind=park,sleep,cpu -p impl=$impls_all \
