@@ -7,6 +7,9 @@
  *       having terminated, with N tasks blocked (park, sleep, socket read, CPU loop), flat and as a tree;
  *       the headline benchmark.
  *   <li>{@link dev.quiesce.benchmarks.ForkCost}: time until N forked tasks have all started.
+ *   <li>{@link dev.quiesce.benchmarks.Paired}: the paired mode, the headline (a plain {@code main}): every implementation
+ *       of a cancel-to-join or fork-cost cell in one JVM, in interleaved blocks, reported as the median and
+ *       interquartile range of the per-block ratio to the floor, with issue 16's verdicts.
  *   <li>{@link dev.quiesce.benchmarks.Footprint}: retained heap per idle task (a plain {@code main}, not
  *       JMH: JMH measures time, not retained size).
  *   <li>{@link dev.quiesce.benchmarks.ShutdownEndToEnd}: SIGTERM to process exit of the demo service, idle and
