@@ -176,6 +176,16 @@ class StreamingDrainTest {
         });
     }
 
+    /** A subtask: says it runs, sleeps until it is interrupted, says so. */
+    private static void untilInterrupted(CountDownLatch running, CountDownLatch interrupted) {
+        running.countDown();
+        try {
+            Thread.sleep(Duration.ofDays(1));
+        } catch (InterruptedException e) {
+            interrupted.countDown();
+        }
+    }
+
     /** A new call of {@code method} on a new channel, half-closed at once: how it ended. */
     private static Status newCall(Loopback lb, MethodDescriptor<Req, Resp> method) throws Exception {
         Received r = new Received();
@@ -195,12 +205,10 @@ class StreamingDrainTest {
      */
     @Test
     void aClientStreamAndABidiStream_seeTheSoftStop_andCompleteOkWhenTheClientHalfCloses() throws Exception {
-        var collectReceiving = new CountDownLatch(1);
-        var chatReceiving = new CountDownLatch(1);
-        var collectSawStop = new CountDownLatch(1);
-        var chatSawStop = new CountDownLatch(1);
-        var halfClose = new CountDownLatch(1);
         var errors = new CopyOnWriteArrayList<Throwable>();
+        CountDownLatch collectReceiving = new CountDownLatch(1), chatReceiving = new CountDownLatch(1);
+        CountDownLatch collectSawStop = new CountDownLatch(1), chatSawStop = new CountDownLatch(1);
+        var halfClose = new CountDownLatch(1);
         var service = service(collect(collectReceiving, collectSawStop, errors),
                 chat(chatReceiving, chatSawStop, errors));
         try (var lb = new Loopback(service, b -> b.gracePeriod(Duration.ofMinutes(10)))) {
@@ -268,17 +276,7 @@ class StreamingDrainTest {
                     return;
                 }
                 stubbornEntered.countDown();
-                boolean interrupted = false;
-                while (release.getCount() > 0) { // ignores the interrupt: a straggler
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                Loopback.awaitIgnoringInterrupts(release); // a straggler
             }
 
             @Override
@@ -311,15 +309,7 @@ class StreamingDrainTest {
             try {
                 assertEquals(Status.Code.CANCELLED, collected.closed.get().getCode(), "the client stream's client");
                 assertEquals(Status.Code.CANCELLED, chatted.closed.get().getCode(), "the bidi stream's client");
-                Status s = stubborn.closed.get();
-                assertTrue(s.getCode() == Status.Code.CANCELLED || s.getCode() == Status.Code.UNAVAILABLE,
-                        "the stubborn stream is cut by shutdownNow(): " + s);
-                assertEquals(ShutdownReport.Outcome.FORCED, report.outcome(), report::toText);
-                IngressDescription d = report.ingresses().get(0);
-                assertEquals(3, d.cancelled(), d::toString);
-                assertEquals(0, d.inFlight(), d::toString);
-                assertTrue(report.stragglers().stream().anyMatch(st -> st.threadName().matches(".*/grpc/call-\\d+")),
-                        () -> "the stubborn handler's thread: " + report.toText());
+                Loopback.assertForcedWithAStraggler(report, stubborn.closed.get(), 3);
                 assertEquals(2, errors.size(), () -> "the two polite handlers' request observers get the cancel: "
                         + errors);
                 for (Throwable t : errors) {
@@ -351,14 +341,7 @@ class StreamingDrainTest {
                 if (started.compareAndSet(false, true)) {
                     Scope<?, ?> s = Scope.current(); // the call's scope: the subtask lives as long as the call
                     callScope.set(s);
-                    s.fork(() -> {
-                        forked.countDown();
-                        try {
-                            Thread.sleep(Duration.ofDays(1));
-                        } catch (InterruptedException e) {
-                            subtaskInterrupted.countDown();
-                        }
-                    });
+                    s.fork(() -> untilInterrupted(forked, subtaskInterrupted));
                 }
                 out.onNext(resp("echo " + value.getName()));
             }
