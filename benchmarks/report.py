@@ -783,6 +783,18 @@ def write_report(d, meta, results, failures, foot, shut):
                 L.extend(f.read().rstrip("\n").split("\n"))
             L.append("")
 
+    # ---- the gRPC request-path overhead: written by benchmarks/grpc-overhead.sh --out DIR, a run of its own
+    for name, against in (("grpc-overhead.md", "plain grpc-java, saturating load"),
+                          ("grpc-overhead-rps.md", "plain grpc-java, a fixed load"),
+                          ("grpc-overhead-vt.md", "plain grpc-java on virtual threads, saturating load")):
+        grpc = os.path.join(d, name)
+        if os.path.exists(grpc):
+            L.append("## gRPC request-path overhead: quiesce-grpc against %s (benchmarks/grpc-overhead.sh)" % against)
+            L.append("")
+            with open(grpc) as f:
+                L.extend(f.read().rstrip("\n").split("\n"))
+            L.append("")
+
     with open(os.path.join(d, "results.md"), "w") as f:
         f.write("\n".join(L))
 

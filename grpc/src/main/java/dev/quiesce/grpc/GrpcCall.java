@@ -57,6 +57,8 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
     private volatile Thread thread;
     private volatile Scope<Object, Void> scope;
     private volatile boolean rejected, shutdownCancelled, clientCancelled;
+    /** The application's listener had its terminal callback ({@code onComplete} or {@code onCancel}); call's thread. */
+    private boolean terminalDelivered;
 
     GrpcCall(GrpcIngress ingress, ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         this.ingress = ingress;
@@ -202,6 +204,26 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
         if (cancelled(s)) {
             call.closeQuietly(Status.CANCELLED.withDescription(clientCancelled ? "the call was cancelled"
                     : "the service is shutting down: the call was cancelled"));
+            cancelApp();
+        }
+    }
+
+    /**
+     * The application's listener gets its terminal {@code onCancel()} when the call ends cancelled and it had no
+     * terminal callback yet, as grpc-java calls it for a client's cancel or {@code shutdownNow()}: a streaming
+     * handler's request observer gets {@code onError(CANCELLED)}. Without it a handler that was waiting for its
+     * client's next message (the call's thread was interrupted in the queue, or grpc reports a call the adapter
+     * closed as complete) never learned its call was over.
+     */
+    private void cancelApp() {
+        if (terminalDelivered || app == null) {
+            return;
+        }
+        try {
+            deliverCancel();
+        } catch (RuntimeException | Error x) {
+            LOG.debug("the listener of cancelled call {} failed in onCancel: {}",
+                    call.getMethodDescriptor().getFullMethodName(), x.toString());
         }
     }
 
@@ -210,10 +232,12 @@ final class GrpcCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements H
     }
 
     private void deliverComplete() {
+        terminalDelivered = true;
         app.onComplete();
     }
 
     private void deliverCancel() {
+        terminalDelivered = true;
         app.onCancel();
     }
 

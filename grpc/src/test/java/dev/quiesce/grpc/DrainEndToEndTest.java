@@ -144,17 +144,7 @@ class DrainEndToEndTest {
         ServerCalls.UnaryMethod<Req, Resp> slow = (req, out) -> {
             entered.countDown();
             if (req.getName().equals("stubborn")) {
-                boolean interrupted = false;
-                while (release.getCount() > 0) { // ignores the interrupt: a straggler
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                Loopback.awaitIgnoringInterrupts(release); // a straggler
                 return;
             }
             try {
@@ -184,16 +174,7 @@ class DrainEndToEndTest {
             try {
                 assertEquals(Status.Code.CANCELLED, calls.get(0).get().getCode(), () -> "" + calls);
                 assertEquals(Status.Code.CANCELLED, calls.get(1).get().getCode(), () -> "" + calls);
-                Status stubborn = calls.get(2).get();
-                assertTrue(stubborn.getCode() == Status.Code.CANCELLED || stubborn.getCode() == Status.Code.UNAVAILABLE,
-                        "the stubborn call is cut by shutdownNow(): " + stubborn);
-                assertEquals(ShutdownReport.Outcome.FORCED, report.outcome(), report::toText);
-                IngressDescription d = report.ingresses().get(0);
-                assertEquals(3, d.cancelled(), d::toString);
-                assertEquals(0, d.inFlight(), d::toString);
-                assertTrue(report.stragglers().stream().anyMatch(s -> s.scopePath().matches(".*/grpc(/call-\\d+)?")
-                        && s.threadName().matches(".*/grpc/call-\\d+")), () -> "the stubborn handler's thread: "
-                        + report.toText());
+                Loopback.assertForcedWithAStraggler(report, calls.get(2).get(), 3);
             } finally {
                 release.countDown();
             }

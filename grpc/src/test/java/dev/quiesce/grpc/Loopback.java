@@ -48,6 +48,44 @@ final class Loopback implements AutoCloseable {
         }
     }
 
+    /**
+     * Asserts a shutdown that went past its grace: {@code stubborn}'s call (whose handler ignored its interrupt) was
+     * cut by {@code shutdownNow()}, the outcome is FORCED, {@code cancelled} calls were counted cancelled, none is
+     * left in flight, and the stubborn handler's thread {@code <shutdown>/grpc/call-N} is listed as a straggler.
+     */
+    static void assertForcedWithAStraggler(dev.quiesce.shutdown.ShutdownReport report, io.grpc.Status stubborn,
+            int cancelled) {
+        org.junit.jupiter.api.Assertions.assertTrue(stubborn.getCode() == io.grpc.Status.Code.CANCELLED
+                || stubborn.getCode() == io.grpc.Status.Code.UNAVAILABLE, "the stubborn call is cut by shutdownNow(): "
+                + stubborn);
+        org.junit.jupiter.api.Assertions.assertEquals(dev.quiesce.shutdown.ShutdownReport.Outcome.FORCED,
+                report.outcome(), report::toText);
+        var d = report.ingresses().get(0);
+        org.junit.jupiter.api.Assertions.assertEquals(cancelled, d.cancelled(), d::toString);
+        org.junit.jupiter.api.Assertions.assertEquals(0, d.inFlight(), d::toString);
+        org.junit.jupiter.api.Assertions.assertTrue(report.stragglers().stream().anyMatch(
+                s -> s.scopePath().matches(".*/grpc(/call-\\d+)?") && s.threadName().matches(".*/grpc/call-\\d+")),
+                () -> "the stubborn handler's thread: " + report.toText());
+    }
+
+    /**
+     * Waits for {@code release}, ignoring interrupts (a straggler's handler); the interrupt status is restored once
+     * released.
+     */
+    static void awaitIgnoringInterrupts(java.util.concurrent.CountDownLatch release) {
+        boolean interrupted = false;
+        while (release.getCount() > 0) {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         try {
