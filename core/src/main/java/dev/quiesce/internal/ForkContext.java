@@ -91,14 +91,22 @@ final class ForkContext {
 
     /** Runs {@code task} on the subtask's thread with {@code captured} (from {@link #capture}) restored. */
     <V> V call(Object[] captured, Callable<V> task, String path) throws Exception {
-        Object bound = captured[propagators.length];
-        if (bound != null) {
-            return ScopedValues.call((Object[]) bound, new Restoring<>(this, captured, task, path));
-        }
-        return restoreAndCall(captured, task, path);
+        return call(captured, task, false, path);
     }
 
-    private <V> V restoreAndCall(Object[] captured, Callable<V> task, String path) throws Exception {
+    /**
+     * As {@link #call(Object[], Callable, String)}, for a task that is a {@code Runnable} if {@code runnable}
+     * (see {@link SubtaskImpl#invoke}), else a {@code Callable}.
+     */
+    <V> V call(Object[] captured, Object task, boolean runnable, String path) throws Exception {
+        Object bound = captured[propagators.length];
+        if (bound != null) {
+            return ScopedValues.call((Object[]) bound, new Restoring<V>(this, captured, task, runnable, path));
+        }
+        return restoreAndCall(captured, task, runnable, path);
+    }
+
+    private <V> V restoreAndCall(Object[] captured, Object task, boolean runnable, String path) throws Exception {
         int restored = 0;
         V result;
         try {
@@ -108,7 +116,7 @@ final class ForkContext {
                     restore(propagators[restored], c, path);
                 }
             }
-            result = task.call();
+            result = SubtaskImpl.invoke(task, runnable);
         } catch (Throwable t) {
             clearAll(captured, restored, t, path);
             throw t;
@@ -160,19 +168,21 @@ final class ForkContext {
     private static final class Restoring<V> implements Callable<V> {
         private final ForkContext context;
         private final Object[] captured;
-        private final Callable<V> task;
+        private final Object task;
+        private final boolean runnable;
         private final String path;
 
-        Restoring(ForkContext context, Object[] captured, Callable<V> task, String path) {
+        Restoring(ForkContext context, Object[] captured, Object task, boolean runnable, String path) {
             this.context = context;
             this.captured = captured;
             this.task = task;
+            this.runnable = runnable;
             this.path = path;
         }
 
         @Override
         public V call() throws Exception {
-            return context.restoreAndCall(captured, task, path);
+            return context.restoreAndCall(captured, task, runnable, path);
         }
     }
 }

@@ -88,7 +88,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     private final Deadline deadline; // effective: its own, or the parent's object when that is earlier
     final ForkContext context; // what forks carry to their threads: the parent's, or its own if configured
 
-    private final AtomicInteger running = new AtomicInteger();
+    private final PaddedCounter running = new PaddedCounter(); // on a line of its own: forks write it, tasks read reason
     final LiveSubtasks live = new LiveSubtasks();
     final Set<ScopeImpl<?, ?>> children = ConcurrentHashMap.newKeySet();
     private final AtomicInteger childSeq = new AtomicInteger();
@@ -183,29 +183,23 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
     @Override
     public <U extends T> Subtask<U> fork(Callable<? extends U> task) {
         Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
-        return forkInternal(task);
+        return forkInternal(task, false, null, false);
     }
 
     @Override
     public <U extends T> Subtask<U> fork(Runnable task) {
         Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
-        return forkInternal(() -> {
-            task.run();
-            return null;
-        });
-    }
-
-    private <U extends T> Subtask<U> forkInternal(Callable<? extends U> task) {
-        return forkInternal(task, null, false);
+        return forkInternal(task, true, null, false); // the Runnable itself: no wrapper object, no extra frame
     }
 
     @Override
     public <U extends T> Subtask<U> forkService(String threadName, Callable<? extends U> task) {
         Objects.requireNonNull(task, "task must not be null; pass the work to run as a Callable or Runnable");
-        return forkInternal(task, threadName, true);
+        return forkInternal(task, false, threadName, true);
     }
 
-    private <U extends T> Subtask<U> forkInternal(Callable<? extends U> task, String threadName, boolean anyThread) {
+    /** {@code task} is a {@code Runnable} if {@code runnable}, else a {@code Callable} (see SubtaskImpl#invoke). */
+    private <U extends T> Subtask<U> forkInternal(Object task, boolean runnable, String threadName, boolean anyThread) {
         Thread me = Thread.currentThread();
         if (!anyThread && me != owner && !isContainedIn(me)) {
             throw new WrongThreadException("fork() on scope " + path + " called by thread \"" + me.getName()
@@ -223,7 +217,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
         // On the forking thread, before the joiner hears of the fork: a propagator that throws fails the fork
         // with no subtask created. Null (no allocation) when there is no context to carry.
         Object[] captured = context.capture(path);
-        var subtask = new SubtaskImpl<U>(this, task, captured);
+        var subtask = new SubtaskImpl<U>(this, task, runnable, captured);
         // As the JDK's: the joiner hears of every fork, even into a cancelled scope, before any thread
         // exists; whatever onFork throws comes out of fork() and nothing was started.
         if (joiner.onFork(subtask)) {
@@ -260,7 +254,7 @@ final class ScopeImpl<T, R> implements EngineScope<T, R> {
             subtaskDone(subtask);
             throw t;
         }
-        if (byOwner) {
+        if (byOwner && !ownerForked) { // written once, not on every fork: the tasks read this object's reason
             ownerForked = true;
         }
         return subtask;

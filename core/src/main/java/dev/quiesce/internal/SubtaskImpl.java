@@ -50,7 +50,10 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     }
 
     final ScopeImpl<?, ?> scope;
-    private Callable<? extends T> task; // cleared when run
+    // A Callable, or the Runnable given to fork(Runnable) (runnable): run as it is, not wrapped in a Callable,
+    // which would cost an object per fork and a frame in every parked task's stack. Cleared when run.
+    private Object task;
+    private final boolean runnable;
     private Object[] context; // captured by the scope's ForkContext on the forking thread, or null; cleared when run
     volatile Thread thread;
     private Thread.UncaughtExceptionHandler previousHandler;
@@ -67,9 +70,25 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     int slot;
 
     SubtaskImpl(ScopeImpl<?, ?> scope, Callable<? extends T> task, Object[] context) {
+        this(scope, task, false, context);
+    }
+
+    /** A subtask of {@code task}: a {@code Runnable} if {@code runnable}, else a {@code Callable}. */
+    SubtaskImpl(ScopeImpl<?, ?> scope, Object task, boolean runnable, Object[] context) {
         this.scope = scope;
         this.task = task;
+        this.runnable = runnable;
         this.context = context;
+    }
+
+    /** Runs {@code task} (a {@code Runnable} if {@code runnable}, else a {@code Callable}); its result. */
+    @SuppressWarnings("unchecked")
+    static <V> V invoke(Object task, boolean runnable) throws Exception {
+        if (runnable) {
+            ((Runnable) task).run();
+            return null;
+        }
+        return ((Callable<V>) task).call();
     }
 
     /** The subtask the current thread runs, or {@code null}. */
@@ -102,7 +121,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
     @Override
     public void run() {
         try {
-            Callable<? extends T> c = task;
+            Object c = task;
             Object[] ctx = context;
             task = null;
             context = null;
@@ -116,7 +135,7 @@ public final class SubtaskImpl<T> implements Subtask<T>, Runnable, Thread.Uncaug
             }
             T result;
             try {
-                result = ctx == null ? c.call() : scope.context.call(ctx, c, scope.path());
+                result = ctx == null ? invoke(c, runnable) : scope.context.call(ctx, c, runnable, scope.path());
             } catch (Throwable t) {
                 if ((cancelRequested || scope.isCancelled()) && causedByCancellation(t)) {
                     cancelledOnRequest = cancelRequested;
