@@ -1,6 +1,8 @@
 package dev.quiesce.samples;
 
 import dev.quiesce.Scope;
+import dev.quiesce.grpc.QuiesceGrpc;
+import dev.quiesce.shutdown.Shutdown;
 import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -59,6 +61,16 @@ final class DemoGrpc {
             .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
             .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Ticks"))
             .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
+
+    /**
+     * The demo's gRPC listener ({@code serve --grpc-port}): this service on a {@link QuiesceGrpc} server at
+     * {@code host:port} (0: any free port), draining with {@code shutdown} beside the HTTP listener.
+     *
+     * @return the port it listens on
+     */
+    static int serve(Shutdown shutdown, String host, int port, DemoService.Route work) throws IOException {
+        return QuiesceGrpc.builder(shutdown).bind(host, port).addService(service(work)).start().port();
+    }
 
     /** How often a stream ticks: its own pace. */
     static final long TICK_MS = 20;
