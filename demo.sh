@@ -15,7 +15,7 @@ jar=${QUIESCE_DEMO_JAR:-samples/target/quiesce-demo.jar}
 stale() {
     [[ ! -f "$jar" ]] && return 0
     # Any source or build file newer than the jar (build output and the jar's own dir excluded).
-    [[ -n "$(find pom.xml core opentelemetry samples -name target -prune -o -type f -newer "$jar" -print -quit)" ]]
+    [[ -n "$(find pom.xml core opentelemetry grpc samples -name target -prune -o -type f -newer "$jar" -print -quit)" ]]
 }
 if [[ -z "${QUIESCE_DEMO_JAR:-}" ]] && stale; then
     echo "Building $jar ..." >&2

@@ -22,4 +22,10 @@ module dev.quiesce.samples {
     requires static io.opentelemetry.sdk;
     requires static io.opentelemetry.sdk.common;
     requires static io.opentelemetry.sdk.trace;
+    // Sample17 and the demo's gRPC listener (serve --grpc-port), run from the class path (the demo jar): static, so
+    // the demo without --grpc-port runs on the module path without grpc-java (ModulePathIT)
+    requires static dev.quiesce.grpc;
+    requires static io.grpc;
+    requires static io.grpc.netty;
+    requires static io.grpc.stub;
 }

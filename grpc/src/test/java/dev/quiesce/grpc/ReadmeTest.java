@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiesce.grpc.tck.TckService;
+import dev.quiesce.grpc.test.Resp;
 import dev.quiesce.shutdown.Shutdown;
 import dev.quiesce.shutdown.ShutdownReport;
 import io.grpc.BindableService;
@@ -101,6 +102,39 @@ class ReadmeTest {
             ch.shutdownNow();
             shutdown.escalate();
             shutdown.awaitTermination();
+        }
+    }
+
+    /**
+     * The root README's example ({@link ReadmeExamples}): a stream in flight at the shutdown ends OK after its soft
+     * stop, a new call afterwards gets UNAVAILABLE, and the report counts the stream completed.
+     */
+    @Test
+    void theRootReadmesStreamExample_endsItsStreamOkAtTheDrain() throws Exception {
+        ReadmeExamples.Started started = ReadmeExamples.prices(req -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // the feed's pace
+            return Resp.newBuilder().setBody("price of " + req.getName()).build();
+        }, "127.0.0.1", 0);
+        ManagedChannel ch = NettyChannelBuilder.forAddress(started.grpc().address()).usePlaintext().build();
+        try {
+            var it = ClientCalls.blockingServerStreamingCall(ch, ReadmeExamples.WATCH, CallOptions.DEFAULT,
+                    Loopback.req("ACME"));
+            assertEquals("price of ACME", it.next().getBody(), "the stream is open");
+            started.shutdown().initiate("test: SIGTERM");
+            while (it.hasNext()) { // a stream that does not end OK throws here
+                it.next();
+            }
+            io.grpc.StatusRuntimeException late = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.grpc.StatusRuntimeException.class, () -> ClientCalls.blockingServerStreamingCall(ch,
+                            ReadmeExamples.WATCH, CallOptions.DEFAULT, Loopback.req("late")).hasNext());
+            assertEquals(Status.Code.UNAVAILABLE, late.getStatus().getCode(), "a new call after the drain: " + late);
+            ShutdownReport report = started.shutdown().awaitTermination();
+            assertEquals(ShutdownReport.Outcome.CLEAN, report.outcome(), report::toText);
+            assertEquals(1, report.ingresses().get(0).completed(), report::toText);
+            assertEquals(0, report.ingresses().get(0).cancelled(), report::toText);
+        } finally {
+            ch.shutdownNow();
+            started.shutdown().escalate();
         }
     }
 

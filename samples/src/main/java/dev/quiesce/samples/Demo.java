@@ -61,6 +61,9 @@ public final class Demo {
               --server NAME        the HTTP server: jdk (the JDK's HttpServer, HTTP/1.1) or jetty (Jetty 12,
                                    HTTP/1.1 and h2c on the same port; with --naive: Jetty's own graceful stop)
                                    (default jdk)
+              --grpc-port N        a gRPC listener on this port of --host, 0 for any free port, beside the HTTP one
+                                   and drained by the same shutdown: quiesce.demo.Demo/Work (unary, like /work) and
+                                   /Ticks (a server stream that ends OK at the drain) (default none)
             environment: QUIESCE_PRE_DRAIN_MS, QUIESCE_GRACE_MS, QUIESCE_CANCEL_GRACE_MS, QUIESCE_BUDGET_MS and
               QUIESCE_MANAGEMENT_PORT set the options of the same name (what quiesce check reads); a flag wins
             samples: ./demo.sh sample NAME (e.g. Sample01_SignalHandling, or 01); ./demo.sh sample lists them"""

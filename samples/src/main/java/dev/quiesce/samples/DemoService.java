@@ -47,10 +47,16 @@ final class DemoService {
      * from the environment, under the names {@code quiesce check} reads ({@code QUIESCE_PRE_DRAIN_MS},
      * {@code QUIESCE_GRACE_MS}, {@code QUIESCE_CANCEL_GRACE_MS}, {@code QUIESCE_BUDGET_MS}), and the management
      * port from {@code QUIESCE_MANAGEMENT_PORT}; a flag wins over the environment. {@code managementPort} is -1
-     * for no management listener.
+     * for no management listener, {@code grpcPort} -1 for no gRPC listener ({@code --grpc-port}).
      */
     record Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
-            Duration budget, boolean naive, ServerKind server, int managementPort) {
+            Duration budget, boolean naive, ServerKind server, int managementPort, int grpcPort) {
+
+        /** Settings without a gRPC listener. */
+        Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
+                Duration budget, boolean naive, ServerKind server, int managementPort) {
+            this(host, port, state, preDrain, grace, cancelGrace, budget, naive, server, managementPort, -1);
+        }
 
         /** Settings without a management listener. */
         Settings(String host, int port, Path state, Duration preDrain, Duration grace, Duration cancelGrace,
@@ -100,6 +106,7 @@ final class DemoService {
                     : (int) number(new String[] {managementEnv}, 0, ENV.get("--management-port"));
             boolean naive = false;
             ServerKind server = ServerKind.JDK;
+            int grpcPort = -1;
             for (int i = from; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -113,10 +120,12 @@ final class DemoService {
                     case "--naive" -> naive = true;
                     case "--management-port" -> managementPort = (int) number(args, ++i, a);
                     case "--server" -> server = ServerKind.parse(value(args, ++i, a));
+                    case "--grpc-port" -> grpcPort = (int) number(args, ++i, a);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive, server, managementPort);
+            return new Settings(host, port, state, preDrain, grace, cancelGrace, budget, naive, server, managementPort,
+                    grpcPort);
         }
 
         /** The value of {@code option}'s environment variable, if it is set, else {@code dflt}. */
@@ -134,7 +143,8 @@ final class DemoService {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(option + " takes a whole number, was '" + v + "'");
             }
-            if ((option.equals("--port") || option.endsWith("MANAGEMENT_PORT") || option.equals("--management-port"))
+            if ((option.equals("--port") || option.endsWith("MANAGEMENT_PORT") || option.equals("--management-port")
+                    || option.equals("--grpc-port"))
                     && (n < 0 || n > 65_535)) {
                 throw new IllegalArgumentException(option + " takes 0 (any free port) to 65535, was " + n);
             }
@@ -337,10 +347,15 @@ final class DemoService {
             var management = ManagementServer.builder(shutdown).bind(s.host(), s.managementPort()).start();
             out.println("management on http://" + s.host() + ":" + management.port());
         }
+        // beside the HTTP listener, on the same shutdown; DemoGrpc (and grpc-java) only load when asked for
+        int grpcPort = s.grpcPort() >= 0 ? DemoGrpc.serve(shutdown, s.host(), s.grpcPort(), routes.get("/work")) : -1;
         if (!shutdown.markReady()) { // a SIGTERM since the server started: it closes with the sequence
             return stoppedInStartup(out, shutdown);
         }
         out.println("listening on http://" + s.host() + ":" + port);
+        if (grpcPort >= 0) {
+            out.println("grpc listening on " + s.host() + ":" + grpcPort);
+        }
         return new Running(shutdown, port);
     }
 

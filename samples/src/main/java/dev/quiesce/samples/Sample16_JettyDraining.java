@@ -142,21 +142,8 @@ public final class Sample16_JettyDraining {
     /** QuiesceJetty and SIGTERM: every request in flight, and the kept-alive client's next one, answered. */
     static Outcome right() throws Exception {
         var drainStarted = new CountDownLatch(1);
-        // As in sample 03: a 30 s platform budget, a short pre-drain delay (seconds behind a real load balancer,
-        // sample 06), a grace above the slowest request (sample 15); main prints what the clients saw, then exits.
-        Shutdown shutdown = Shutdown.builder().name("sample16").exitPolicy(Shutdown.ExitPolicy.RETURN)
-                .platformBudget(Duration.ofSeconds(30)).preDrainDelay(Duration.ofMillis(300))
-                .gracePeriod(Duration.ofSeconds(5))
-                .onPhase(new Shutdown.PhaseListener() {
-                    @Override
-                    public void started(Phase phase) {
-                        if (phase == Phase.DRAIN) {
-                            say("right: phase DRAIN: the requests in flight run to the end");
-                            drainStarted.countDown();
-                        }
-                    }
-                })
-                .start();
+        Shutdown shutdown = shutdown("sample16", "right: phase DRAIN: the requests in flight run to the end",
+                drainStarted);
         var app = new SlowApp();
         QuiesceJetty jetty = QuiesceJetty.builder(shutdown)
                 .bind("127.0.0.1", 0) // this machine only, any free port: the sample is its own client
@@ -183,6 +170,28 @@ public final class Sample16_JettyDraining {
             IngressDescription entry = jetty.ingress().describe();
             return new Outcome(ok, next.status() == 200 && entry.cancelled() == 0, report);
         }
+    }
+
+    /**
+     * The right half's shutdown (sample 17's too). As in sample 03: a 30 s platform budget, a short pre-drain delay
+     * (seconds behind a real load balancer, sample 06), a grace above the slowest request (sample 15); exit policy
+     * RETURN: main prints what the clients saw, then exits. At DRAIN it prints {@code drainLine} and counts down
+     * {@code drainStarted}.
+     */
+    static Shutdown shutdown(String name, String drainLine, CountDownLatch drainStarted) {
+        return Shutdown.builder().name(name).exitPolicy(Shutdown.ExitPolicy.RETURN)
+                .platformBudget(Duration.ofSeconds(30)).preDrainDelay(Duration.ofMillis(300))
+                .gracePeriod(Duration.ofSeconds(5))
+                .onPhase(new Shutdown.PhaseListener() {
+                    @Override
+                    public void started(Phase phase) {
+                        if (phase == Phase.DRAIN) {
+                            say(drainLine);
+                            drainStarted.countDown();
+                        }
+                    }
+                })
+                .start();
     }
 
     private static String tryNewConnection(int port) {
@@ -317,8 +326,8 @@ public final class Sample16_JettyDraining {
         return (int) futures.stream().filter(f -> f.join() == 200).count();
     }
 
-    /** SIGTERM to this process, standing in for the kubelet stopping the pod. */
-    private static void sigtermToMyself() throws IOException, InterruptedException {
+    /** SIGTERM to this process, standing in for the kubelet stopping the pod (sample 17's too). */
+    static void sigtermToMyself() throws IOException, InterruptedException {
         long pid = ProcessHandle.current().pid();
         int exit = new ProcessBuilder("kill", "-TERM", String.valueOf(pid)).inheritIO().start().waitFor();
         if (exit != 0) {

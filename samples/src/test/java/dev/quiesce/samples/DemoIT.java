@@ -62,7 +62,7 @@ class DemoIT {
         // every option the parser knows (DemoService.Settings.parse), each with its default
         for (String option : new String[] {"--host ADDR", "--port N", "--state FILE", "--pre-drain-ms N", "--grace-ms N",
                 "--cancel-grace-ms N", "--budget-ms N", "--naive", "--management-port N",
-                "--server NAME"}) {
+                "--server NAME", "--grpc-port N"}) {
             assertThat(out).contains("  " + option + " ");
         }
         assertThat(out).contains("(default 127.0.0.1", "(default 0", "(default quiesce-demo-state.json, in the working"
@@ -70,7 +70,7 @@ class DemoIT {
         // each option's text (up to the next option) gives its default
         String options = out.substring(out.indexOf("serve options:"), out.indexOf("samples: "));
         List<String> perOption = List.of(options.split("\n\\s+(?=--)"));
-        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(10)
+        assertThat(perOption.subList(1, perOption.size())).as(options).hasSize(11)
                 .allSatisfy(o -> assertThat(o).contains("(default "));
         assertThat(out).contains("./demo.sh sample NAME");
     }
@@ -81,10 +81,12 @@ class DemoIT {
         String[][] cases = {
             {"serve", "--bogus"}, {"serve", "--port", "abc"}, {"serve", "--port"}, {"serve", "--port", "70000"},
             {"serve", "--grace-ms", "-5"}, {"no-such-mode"}, {"serve", "--server", "tomcat"}, {"serve", "--server"},
+            {"serve", "--grpc-port", "70000"},
         };
         String[] says = {"unknown option --bogus", "--port takes a whole number, was 'abc'", "--port needs a value",
             "--port takes 0 (any free port) to 65535, was 70000", "--grace-ms takes a number of milliseconds, 0 or more, was -5",
-            "unknown mode no-such-mode", "--server takes jdk or jetty, was 'tomcat'", "--server needs a value"};
+            "unknown mode no-such-mode", "--server takes jdk or jetty, was 'tomcat'", "--server needs a value",
+            "--grpc-port takes 0 (any free port) to 65535, was 70000"};
         for (int i = 0; i < cases.length; i++) {
             String out = runExpecting(2, cases[i]);
             assertThat(out).as(String.join(" ", cases[i])).contains("quiesce-demo: " + says[i] + "\n")

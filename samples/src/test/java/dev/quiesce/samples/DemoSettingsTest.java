@@ -32,6 +32,9 @@ class DemoSettingsTest {
         var d = DemoService.Settings.parse(NO_FLAGS, 1, Map.of());
         assertThat(d.grace()).isEqualTo(DemoService.Settings.DEFAULT_GRACE);
         assertThat(d.managementPort()).as("no management listener by default").isEqualTo(-1);
+        assertThat(d.grpcPort()).as("no gRPC listener by default").isEqualTo(-1);
+        assertThat(DemoService.Settings.parse(new String[] {"serve", "--grpc-port", "0"}, 1, Map.of()).grpcPort())
+                .isZero();
     }
 
     @Test

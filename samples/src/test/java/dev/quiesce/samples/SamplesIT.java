@@ -427,6 +427,33 @@ class SamplesIT {
     }
 
     @Test
+    void sample17_grpcShutdownNowCutsTheCallsAndStreamsInFlight_whileQuiesceGrpcCompletesEveryOneWithOk()
+            throws Exception {
+        SampleRun run = SampleRun.run("Sample17_GrpcDraining");
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+
+        // the numbers: shutdownNow() cuts every call and stream (CANCELLED); Quiesce completes all 12 with OK
+        assertThat(run.linesStartingWith("wrong: ")).as(run.describe()).containsExactly(
+                "wrong: 10 unary calls of 1500 ms and 2 server streams in flight on a plain grpc-java Server;"
+                        + " server.shutdownNow()",
+                "wrong: 0 of 10 unary calls answered OK, 10 cut: {CANCELLED=10}",
+                "wrong: 0 of 2 streams ended OK, 2 cut mid-stream: {CANCELLED=2}");
+        assertThat(run.linesStartingWith("right: ")).as(run.describe()).containsExactly(
+                "right: 10 unary calls of 1500 ms and 2 server streams in flight on QuiesceGrpc; sending SIGTERM to"
+                        + " myself",
+                "right: phase DRAIN: the calls in flight run to the end, the streams are asked to stop",
+                "right: a new call during DRAIN: UNAVAILABLE (the client retries on another replica)",
+                "right: 10 of 10 unary calls answered OK",
+                "right: 2 of 2 streams ended OK after their soft stop, each after some ticks");
+        run.assertInOrder("right: 2 of 2 streams", "shutdown report: signal SIGTERM (SIGNAL), outcome CLEAN, exit code 0",
+                "  requests: 12 in flight at trigger, 12 drained, 0 cancelled; tasks cancelled: 0");
+        assertThat(run.line("  ingress grpc (gRPC on 127.0.0.1:")).endsWith(": 12 accepted, 12 completed (12 while"
+                + " draining), 0 cancelled, 0 in flight");
+        assertThat(run.lines().getLast()).isEqualTo("verdict: shutdownNow() cuts all 10 unary calls and 2 streams in"
+                + " flight; QuiesceGrpc completes all 12 with OK and exits 0");
+    }
+
+    @Test
     void sample18_aRehearsalInVirtualTime_catchesThePoolClosedBeforeTheOutboxHook() throws Exception {
         SampleRun run = SampleRun.run("Sample18_TestingYourShutdown");
         assertThat(run.exitCode()).as(run.describe()).isZero();
