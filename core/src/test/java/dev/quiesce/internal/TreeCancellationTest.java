@@ -28,10 +28,9 @@ class TreeCancellationTest {
 
     /** A leaf that waits for the end of the test, counting its interrupts, so it stays in its slot. */
     private static void leaf(CountDownLatch release, CountDownLatch interrupted, AtomicInteger interrupts) {
-        for (;;) {
+        while (release.getCount() > 0) {
             try {
                 release.await();
-                return;
             } catch (InterruptedException e) {
                 interrupts.incrementAndGet();
                 interrupted.countDown();
@@ -39,12 +38,17 @@ class TreeCancellationTest {
         }
     }
 
+    /** How a test cancels the tree {@code root > a > b} (all three owned by the test thread). */
+    private interface Cancellation {
+        void cancel(Scope<Object, Void> root, Scope<Object, Void> a, List<Subtask<?>> leaves) throws Exception;
+    }
+
     /**
-     * The inner scopes' owner is busy elsewhere (here: the test thread, waiting for the canceller), so no owner
-     * helps: when {@code cancel()} returns, the canceller has interrupted every leaf of the tree by itself.
+     * Opens {@code root > a > b} on this thread with {@link #LEAVES} leaves in each of a and b, cancels it as
+     * {@code how} says, waits until every leaf has seen an interrupt, releases them and joins and closes the tree
+     * (each join throwing {@link CancelledException}); returns the interrupts the leaves saw.
      */
-    @Test
-    void aTreeWhoseOwnersNeverRun_hasEveryLeafInterruptedWhenCancelReturns() throws Exception {
+    private static int cancelTree(Cancellation how) throws Exception {
         var release = new CountDownLatch(1);
         var interrupted = new CountDownLatch(2 * LEAVES);
         var interrupts = new AtomicInteger();
@@ -56,13 +60,7 @@ class TreeCancellationTest {
                         leaves.add(a.fork(() -> leaf(release, interrupted, interrupts)));
                         leaves.add(b.fork(() -> leaf(release, interrupted, interrupts)));
                     }
-                    var canceller = Thread.ofPlatform().start(() -> {
-                        root.cancel(CancelReason.explicit("test"));
-                        for (Subtask<?> s : leaves) { // already requested, by the canceller: no second interrupt
-                            assertThat(((SubtaskImpl<?>) s).interruptForCancel(Clocks.nanoTime())).isFalse();
-                        }
-                    });
-                    canceller.join();
+                    how.cancel(root, a, leaves);
                     interrupted.await();
                     release.countDown();
                     assertThatThrownBy(b::join).isInstanceOf(CancelledException.class);
@@ -71,8 +69,26 @@ class TreeCancellationTest {
             }
             assertThatThrownBy(root::join).isInstanceOf(CancelledException.class);
         }
-        assertThat(interrupts.get()).isEqualTo(2 * LEAVES);
         assertThat(leaves).allSatisfy(s -> assertThat(s.state()).isEqualTo(Subtask.State.SUCCESS));
+        return interrupts.get();
+    }
+
+    /**
+     * The inner scopes' owner is busy elsewhere (here: the test thread, waiting for the canceller), so no owner
+     * helps: when {@code cancel()} returns, the canceller has interrupted every leaf of the tree by itself.
+     */
+    @Test
+    void aTreeWhoseOwnersNeverRun_hasEveryLeafInterruptedWhenCancelReturns() throws Exception {
+        int interrupts = cancelTree((root, a, leaves) -> {
+            var canceller = Thread.ofPlatform().start(() -> {
+                root.cancel(CancelReason.explicit("test"));
+                for (Subtask<?> s : leaves) { // already requested, by the canceller: no second interrupt
+                    assertThat(((SubtaskImpl<?>) s).interruptForCancel(Clocks.nanoTime())).isFalse();
+                }
+            });
+            canceller.join();
+        });
+        assertThat(interrupts).isEqualTo(2 * LEAVES);
     }
 
     /**
@@ -81,32 +97,15 @@ class TreeCancellationTest {
      */
     @Test
     void aTreeWhoseOwnerRunsFirst_hasTheOwnerClaimItsSubtree_andTheCancellerFindsNothingLeft() throws Exception {
-        var release = new CountDownLatch(1);
-        var interrupted = new CountDownLatch(2 * LEAVES);
-        var interrupts = new AtomicInteger();
-        try (var root = Scope.open(Joiner.awaitAll(), c -> c.withName("root"))) {
-            try (var a = Scope.open(Joiner.awaitAll(), c -> c.withName("a"))) {
-                try (var b = Scope.open(Joiner.awaitAll(), c -> c.withName("b"))) {
-                    for (int i = 0; i < LEAVES; i++) {
-                        a.fork(() -> leaf(release, interrupted, interrupts));
-                        b.fork(() -> leaf(release, interrupted, interrupts));
-                    }
-                    var r = (ScopeImpl<?, ?>) root;
-                    assertThat(r.markCancelled(CancelReason.explicit("test"))).isTrue();
-                    List<ScopeImpl<?, ?>> cancelled = TreeCancellation.markSubtree(r);
-                    assertThat(cancelled).hasSize(3);
+        int interrupts = cancelTree((root, a, leaves) -> {
+            var r = (ScopeImpl<?, ?>) root;
+            assertThat(r.markCancelled(CancelReason.explicit("test"))).isTrue();
+            List<ScopeImpl<?, ?>> cancelled = TreeCancellation.markSubtree(r);
+            assertThat(cancelled).hasSize(3);
 
-                    assertThat(TreeCancellation.help((ScopeImpl<?, ?>) a)).as("the owner of a, helping")
-                            .isEqualTo(2 * LEAVES);
-                    assertThat(TreeCancellation.sweep(cancelled)).as("the canceller's sweep").isZero();
-                    interrupted.await();
-                    release.countDown();
-                    assertThatThrownBy(b::join).isInstanceOf(CancelledException.class);
-                }
-                assertThatThrownBy(a::join).isInstanceOf(CancelledException.class);
-            }
-            assertThatThrownBy(root::join).isInstanceOf(CancelledException.class);
-        }
-        assertThat(interrupts.get()).isEqualTo(2 * LEAVES);
+            assertThat(TreeCancellation.help((ScopeImpl<?, ?>) a)).as("the owner of a, helping").isEqualTo(2 * LEAVES);
+            assertThat(TreeCancellation.sweep(cancelled)).as("the canceller's sweep").isZero();
+        });
+        assertThat(interrupts).isEqualTo(2 * LEAVES);
     }
 }
