@@ -27,7 +27,9 @@ class TreeCancellationTest {
     private static final int LEAVES = 3 * LiveSubtasks.MAX_CHUNK; // several chunks, several runs per chunk
 
     /** A leaf that waits for the end of the test, counting its interrupts, so it stays in its slot. */
-    private static void leaf(CountDownLatch release, CountDownLatch interrupted, AtomicInteger interrupts) {
+    private static void leaf(CountDownLatch started, CountDownLatch release, CountDownLatch interrupted,
+            AtomicInteger interrupts) {
+        started.countDown();
         while (release.getCount() > 0) {
             try {
                 release.await();
@@ -44,11 +46,13 @@ class TreeCancellationTest {
     }
 
     /**
-     * Opens {@code root > a > b} on this thread with {@link #LEAVES} leaves in each of a and b, cancels it as
+     * Opens {@code root > a > b} on this thread with {@link #LEAVES} leaves in each of a and b, waits until every
+     * leaf runs, cancels the tree as
      * {@code how} says, waits until every leaf has seen an interrupt, releases them and joins and closes the tree
      * (each join throwing {@link CancelledException}); returns the interrupts the leaves saw.
      */
     private static int cancelTree(Cancellation how) throws Exception {
+        var started = new CountDownLatch(2 * LEAVES);
         var release = new CountDownLatch(1);
         var interrupted = new CountDownLatch(2 * LEAVES);
         var interrupts = new AtomicInteger();
@@ -57,9 +61,10 @@ class TreeCancellationTest {
             try (var a = Scope.open(Joiner.awaitAll(), c -> c.withName("a"))) {
                 try (var b = Scope.open(Joiner.awaitAll(), c -> c.withName("b"))) { // a child of a, on this thread
                     for (int i = 0; i < LEAVES; i++) {
-                        leaves.add(a.fork(() -> leaf(release, interrupted, interrupts)));
-                        leaves.add(b.fork(() -> leaf(release, interrupted, interrupts)));
+                        leaves.add(a.fork(() -> leaf(started, release, interrupted, interrupts)));
+                        leaves.add(b.fork(() -> leaf(started, release, interrupted, interrupts)));
                     }
+                    started.await(); // a subtask whose scope is cancelled before its thread runs never runs
                     how.cancel(root, a, leaves);
                     interrupted.await();
                     release.countDown();
