@@ -18,11 +18,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *       whose every slot has been used and cleared is unlinked (under the lock), so a scope that forks
  *       forever, such as a server's request scope, holds only what still runs. A walker that is inside an
  *       unlinked chunk goes on through its {@code next}, which still points forward.
- *   <li>{@link #interruptUnclaimed}: a cancellation walks the slots in order. Each chunk is claimed once,
- *       by whichever thread gets to it first, so that more than one thread can interrupt the subtasks of
- *       one cancellation (the scope's owner helps, see {@link TreeCancellation}) and each chunk is interrupted
- *       exactly once; a thread that walks the whole list claims whatever nobody else did, so the
- *       cancellation never depends on a helper running.
+ *   <li>{@link #interruptUnclaimed}: a cancellation walks the slots in order. Each chunk has a claim
+ *       cursor shared by every walker of the cancellation: a walker takes the next {@link #CLAIM} slots
+ *       with one atomic add, so the canceller and the owners that help it (see {@link TreeCancellation})
+ *       share even one large chunk and every slot is claimed exactly once; a thread that walks the whole
+ *       list claims whatever nobody else did, so the cancellation never depends on a helper running, and
+ *       {@link #interruptUnfinished} covers the claims whose walker has not finished them.
  * </ul>
  *
  * <p>Fork and cancel race like Dekker's algorithm: a fork writes its slot (volatile) and then reads the
@@ -32,18 +33,22 @@ import java.util.concurrent.locks.ReentrantLock;
 final class LiveSubtasks {
     static final int FIRST_CHUNK = 8;
     static final int MAX_CHUNK = 1024;
+    /** Slots one claim of a cancellation walk takes: a large chunk is shared between walkers in runs this long. */
+    static final int CLAIM = 64;
 
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(SubtaskImpl[].class);
     private static final VarHandle RESERVED;
     private static final VarHandle DONE;
-    private static final VarHandle CLAIMED;
+    private static final VarHandle CURSOR;
+    private static final VarHandle SWEPT;
 
     static {
         try {
             var lookup = MethodHandles.lookup();
             RESERVED = lookup.findVarHandle(Chunk.class, "reserved", int.class);
             DONE = lookup.findVarHandle(Chunk.class, "done", int.class);
-            CLAIMED = lookup.findVarHandle(Chunk.class, "claimed", boolean.class);
+            CURSOR = lookup.findVarHandle(Chunk.class, "cursor", int.class);
+            SWEPT = lookup.findVarHandle(Chunk.class, "swept", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,8 +59,8 @@ final class LiveSubtasks {
         final SubtaskImpl<?>[] slots;
         volatile int reserved; // slots handed out; may pass slots.length by the number of racing forks
         volatile int done; // slots cleared; the chunk is retired when it reaches slots.length
-        volatile boolean claimed; // by a cancellation walk
-        volatile boolean finished; // ... which has interrupted every subtask in it
+        volatile int cursor; // the next slot a cancellation walk claims; may pass slots.length by a claim per walker
+        volatile int swept; // slots whose claim has been walked to its end: all of them once it is slots.length
         volatile Chunk next;
         Chunk prev; // guarded by the lock
         boolean unlinked; // guarded by the lock
@@ -70,7 +75,12 @@ final class LiveSubtasks {
     private volatile Chunk tail;
 
     LiveSubtasks() {
-        Chunk c = new Chunk(FIRST_CHUNK);
+        this(FIRST_CHUNK);
+    }
+
+    /** With a first chunk of {@code firstChunk} slots (for tests: one chunk that holds several claims). */
+    LiveSubtasks(int firstChunk) {
+        Chunk c = new Chunk(firstChunk);
         head = c;
         tail = c;
     }
@@ -139,44 +149,51 @@ final class LiveSubtasks {
     }
 
     /**
-     * For a cancellation: claims every chunk no other thread has claimed and interrupts the subtasks in
-     * it. Call only after the scope's cancel reason is published.
+     * For a cancellation: claims, {@link #CLAIM} slots at a time from each chunk's shared cursor, every slot no
+     * other walker has claimed, and interrupts the subtasks in them. Call only after the scope's cancel reason
+     * is published.
      *
      * @return the number of subtasks this call interrupted
      */
     int interruptUnclaimed(long cancelNanos) {
         int n = 0;
         for (Chunk c = head; c != null; c = c.next) {
-            if (!c.claimed && CLAIMED.compareAndSet(c, false, true)) {
-                n += interruptAll(c, cancelNanos);
-                c.finished = true;
+            int size = c.slots.length;
+            while (c.cursor < size) {
+                int from = (int) CURSOR.getAndAdd(c, CLAIM);
+                if (from >= size) {
+                    break;
+                }
+                int to = Math.min(from + CLAIM, size);
+                n += interruptRange(c, from, to, cancelNanos);
+                SWEPT.getAndAdd(c, to - from);
             }
         }
         return n;
     }
 
     /**
-     * For the canceller, after {@link #interruptUnclaimed}: interrupts the subtasks of every chunk whose
-     * claimer has not finished it (a helper that stalled must not stall the cancellation). A subtask is
-     * interrupted once whoever gets to it, so going over a chunk twice costs a read per slot.
+     * For the canceller, after {@link #interruptUnclaimed}: interrupts the subtasks of every chunk in which a
+     * claim has not been walked to its end (a helper that stalled must not stall the cancellation). A subtask
+     * is interrupted once whoever gets to it, so going over a chunk twice costs a read per slot.
      *
      * @return the number of subtasks this call interrupted
      */
     int interruptUnfinished(long cancelNanos) {
         int n = 0;
         for (Chunk c = head; c != null; c = c.next) {
-            if (!c.finished) {
-                n += interruptAll(c, cancelNanos);
+            if (c.swept < c.slots.length) {
+                n += interruptRange(c, 0, c.slots.length, cancelNanos);
             }
         }
         return n;
     }
 
-    private static int interruptAll(Chunk c, long cancelNanos) {
+    private static int interruptRange(Chunk c, int from, int to, long cancelNanos) {
         int n = 0;
         SubtaskImpl<?>[] slots = c.slots;
-        int r = Math.min(c.reserved, slots.length);
-        for (int i = 0; i < r; i++) {
+        int r = Math.min(c.reserved, to); // a slot reserved later belongs to a fork that sees the reason
+        for (int i = from; i < r; i++) {
             SubtaskImpl<?> s = (SubtaskImpl<?>) SLOTS.getVolatile(slots, i);
             if (s != null && s.interruptForCancel(cancelNanos)) {
                 n++;

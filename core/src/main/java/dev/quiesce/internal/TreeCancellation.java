@@ -37,9 +37,25 @@ final class TreeCancellation {
         if (!scope.markCancelled(why)) {
             return false;
         }
-        // First every scope of the subtree is marked (reason, callbacks, waiting owner unparked), so that
-        // a child scope is cancelled for our reason before its owner, usually one of our subtasks, is
-        // interrupted and would cancel it for another; the woken owners start helping at once.
+        List<ScopeImpl<?, ?>> cancelled = markSubtree(scope);
+        int interrupted = sweep(cancelled);
+        event.finish(scope.path(), why, interrupted, cancelled.size() - 1);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("cancelled {} ({}): interrupted {} subtasks, cancelled {} child scopes",
+                    scope.path(), why.describe(), interrupted, cancelled.size() - 1);
+        }
+        return true;
+    }
+
+    /**
+     * Marks the subtree of {@code scope}, which the caller has just marked cancelled: every scope under it is
+     * cancelled (reason, callbacks, waiting owner unparked) for {@link CancelReason.ParentCancelled}, so that a
+     * child scope is cancelled for our reason before its owner, usually one of our subtasks, is interrupted and
+     * would cancel it for another; the woken owners start helping at once.
+     *
+     * @return the scopes this cancellation cancelled, breadth first from {@code scope}
+     */
+    static List<ScopeImpl<?, ?>> markSubtree(ScopeImpl<?, ?> scope) {
         List<ScopeImpl<?, ?>> cancelled = new ArrayList<>();
         cancelled.add(scope);
         for (int i = 0; i < cancelled.size(); i++) { // breadth first: owners of inner scopes early
@@ -53,42 +69,51 @@ final class TreeCancellation {
         for (ScopeImpl<?, ?> s : cancelled) {
             s.subtreeMarked = true; // helpers may start: the children of s are cancelled for s's reason
         }
-        // Then every subtask thread is interrupted from this thread, except chunks an owner claimed first;
-        // a second pass covers chunks whose claimer has not finished, so nothing waits for a helper to be
-        // scheduled (DESIGN.md, scope engine point 11).
+        return cancelled;
+    }
+
+    /**
+     * The canceller's part, after {@link #markSubtree}: interrupts from this thread every subtask thread of the
+     * {@code cancelled} scopes that no helping owner has claimed, from the last scope back (the woken owners
+     * start at the front of their subtrees, so the two meet late), then a second pass covers claims whose walker
+     * has not finished, so nothing waits for a helper to be scheduled (DESIGN.md, scope engine point 11).
+     *
+     * @return the number of subtasks this thread interrupted
+     */
+    static int sweep(List<ScopeImpl<?, ?>> cancelled) {
         int interrupted = 0;
-        for (int i = cancelled.size() - 1; i >= 0; i--) { // from the end: the woken owners start at the front
+        for (int i = cancelled.size() - 1; i >= 0; i--) {
             ScopeImpl<?, ?> s = cancelled.get(i);
             interrupted += s.live.interruptUnclaimed(s.cancelNanos);
         }
         for (ScopeImpl<?, ?> s : cancelled) {
             interrupted += s.live.interruptUnfinished(s.cancelNanos);
         }
-        event.finish(scope.path(), why, interrupted, cancelled.size() - 1);
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("cancelled {} ({}): interrupted {} subtasks, cancelled {} child scopes",
-                    scope.path(), why.describe(), interrupted, cancelled.size() - 1);
-        }
-        return true;
+        return interrupted;
     }
 
     /**
      * Called by the owner of {@code scope} once it has seen its scope cancelled, before it waits: interrupts,
-     * alongside the canceller, whatever part of its subtree nobody has claimed yet. With nested scopes the
+     * alongside the canceller, whatever part of its subtree nobody has claimed yet, taking runs of slots from the
+     * same cursors the canceller takes them from ({@link LiveSubtasks#interruptUnclaimed}). With nested scopes the
      * wake-ups are then spread over the owners' carriers instead of all coming from one thread. Only an
-     * optimisation: the canceller claims whatever the owners do not take.
+     * optimisation: the canceller claims whatever the owners do not take, and finishes what they leave half done.
+     *
+     * @return the number of subtasks this call interrupted
      */
-    static void help(ScopeImpl<?, ?> scope) {
+    static int help(ScopeImpl<?, ?> scope) {
+        int interrupted = 0;
         List<ScopeImpl<?, ?>> todo = new ArrayList<>();
         todo.add(scope);
         for (int i = 0; i < todo.size(); i++) {
             ScopeImpl<?, ?> s = todo.get(i);
             if (s.subtreeMarked) { // else its canceller is still marking: interrupting now could reach an
                                    // owner whose scope is not cancelled yet
-                s.live.interruptUnclaimed(s.cancelNanos);
+                interrupted += s.live.interruptUnclaimed(s.cancelNanos);
                 todo.addAll(s.children);
             }
         }
+        return interrupted;
     }
 
     /**

@@ -124,7 +124,7 @@ class LiveSubtasksTest {
             t.start();
         }
         LiveSubtasks.Chunk first = subtasks.get(0).chunk;
-        first.claimed = true; // a helper claimed the first chunk and stalled before interrupting anything
+        first.cursor = LiveSubtasks.FIRST_CHUNK; // a helper claimed the first chunk and stalled before interrupting it
 
         assertThat(live.interruptUnclaimed(System.nanoTime())).isEqualTo(n - LiveSubtasks.FIRST_CHUNK);
         assertThat(live.interruptUnfinished(System.nanoTime())).isEqualTo(LiveSubtasks.FIRST_CHUNK);
@@ -137,6 +137,81 @@ class LiveSubtasksTest {
         release.countDown();
         for (Thread t : threads) {
             t.join();
+        }
+    }
+
+    /**
+     * Two walkers share one large chunk: while a helper is stuck in the first interrupt of a 1 024-slot chunk, the
+     * canceller's first pass still interrupts the rest of that chunk (the helper claimed one run of slots, not the
+     * chunk), and after the second pass every subtask has been interrupted exactly once.
+     */
+    @Test
+    void aHelperStuckInALargeChunk_leavesTheRestOfThatChunkToTheCancellersFirstPass() throws Exception {
+        var live = new LiveSubtasks();
+        List<SubtaskImpl<?>> before = new ArrayList<>();
+        for (int size = LiveSubtasks.FIRST_CHUNK; size < LiveSubtasks.MAX_CHUNK; size *= 2) {
+            for (int i = 0; i < size; i++) { // fill the chunks of 8 .. 512 slots
+                before.add(counted(live, new Counting()));
+            }
+        }
+        var stuck = new Counting(true);
+        SubtaskImpl<?> first = counted(live, stuck);
+        assertThat(first.slot).as("the first slot of a new chunk").isZero();
+        assertThat(first.chunk.slots).hasSize(LiveSubtasks.MAX_CHUNK);
+        List<SubtaskImpl<?>> rest = new ArrayList<>();
+        for (int i = 1; i < LiveSubtasks.MAX_CHUNK; i++) {
+            rest.add(counted(live, new Counting()));
+        }
+        var helped = new AtomicInteger();
+        Thread helper = Thread.ofPlatform().start(() -> helped.set(live.interruptUnclaimed(1)));
+        stuck.entered.await(); // the helper is inside the first interrupt of the large chunk
+
+        int canceller = live.interruptUnclaimed(1);
+        assertThat(canceller).as("the canceller's first pass, while the helper holds one run of the large chunk")
+                .isGreaterThanOrEqualTo(LiveSubtasks.MAX_CHUNK / 2);
+        canceller += live.interruptUnfinished(1); // the helper's unfinished run
+        stuck.release.countDown();
+        helper.join();
+        assertThat(canceller + helped.get()).isEqualTo(before.size() + 1 + rest.size());
+        for (List<SubtaskImpl<?>> group : List.of(before, List.<SubtaskImpl<?>>of(first), rest)) {
+            assertThat(group).allSatisfy(s -> assertThat(((Counting) s.thread).interrupts.get()).isEqualTo(1));
+        }
+    }
+
+    private static SubtaskImpl<?> counted(LiveSubtasks live, Thread t) {
+        var s = new SubtaskImpl<>(null, () -> null, null);
+        s.bind(t);
+        live.add(s);
+        return s;
+    }
+
+    /** An unstarted thread that counts interrupts; a blocking one waits in its first until released. */
+    private static final class Counting extends Thread {
+        final AtomicInteger interrupts = new AtomicInteger();
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final boolean blocks;
+
+        Counting() {
+            this(false);
+        }
+
+        Counting(boolean blocks) {
+            super(() -> {});
+            this.blocks = blocks;
+        }
+
+        @Override
+        public void interrupt() {
+            interrupts.incrementAndGet();
+            if (blocks) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
         }
     }
 
