@@ -89,12 +89,13 @@ public final class QuiesceTaskScheduler implements TaskScheduler {
 
     @Override
     public ScheduledFuture<?> scheduleAtFixedRate(Runnable task, Duration period) {
-        return start(task, periodic(period, Duration.ZERO, true), true);
+        return scheduleAtFixedRate(task, clock.instant(), period);
     }
 
     @Override
     public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, Instant startTime, Duration delay) {
-        return start(task, periodic(delay, Duration.between(clock.instant(), startTime), false), true);
+        Trigger trigger = periodic(delay, Duration.between(clock.instant(), startTime), false);
+        return start(task, trigger, true);
     }
 
     @Override
@@ -138,10 +139,10 @@ public final class QuiesceTaskScheduler implements TaskScheduler {
         private volatile boolean cancelled;
 
         Schedule(Runnable task, Trigger trigger, boolean repeating) {
+            this.next = trigger.nextExecution(context); // the first time: when the schedule is made
             this.task = task;
             this.trigger = trigger;
             this.repeating = repeating;
-            this.next = trigger.nextExecution(context);
         }
 
         @Override
