@@ -22,11 +22,12 @@ class ReadmeExamplesTest {
     private static final Path SOURCES = Path.of("src", "test", "java");
     /**
      * The README examples compiled and run in other modules' tests: the Jetty adapter's, the test kit's ("Testing
-     * your shutdown"), the opentelemetry module's ("Telemetry") and the gRPC adapter's ("gRPC").
+     * your shutdown"), the opentelemetry module's ("Telemetry"), the spring-boot module's ("Spring Boot") and the
+     * gRPC adapter's ("gRPC").
      */
     private static final List<Path> OTHER_MODULES_SOURCES = List.of(Path.of("..", "jetty", "src", "test", "java"),
             Path.of("..", "test", "src", "test", "java"), Path.of("..", "opentelemetry", "src", "test", "java"),
-            Path.of("..", "grpc", "src", "test", "java"));
+            Path.of("..", "spring-boot", "src", "test", "java"), Path.of("..", "grpc", "src", "test", "java"));
 
     /** A fenced block: the line of its opening fence (1-based) and its text. */
     record Block(int line, String text) {

@@ -33,6 +33,8 @@ final class Exchange implements Callback, HandoffScope.Work {
     private final IngressCounts.Ticket ticket;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean cancelled;
+    /** The request's scope, once its thread runs: a 503 answered once it is cancelled is a cancelled request. */
+    private volatile Scope<?, ?> scope;
 
     Exchange(JettyIngress ingress, Handler handler, Request request, Response response, Callback callback) {
         this.ingress = ingress;
@@ -46,6 +48,7 @@ final class Exchange implements Callback, HandoffScope.Work {
     /** In the request's scope thread: the application's handler. */
     @Override
     public void run() {
+        scope = Scope.current();
         try {
             if (!handler.handle(request, response, this)) {
                 answer(404, "{\"error\":\"no route for " + jsonSafe(Request.getPathInContext(request)) + "\"}");
@@ -128,6 +131,12 @@ final class Exchange implements Callback, HandoffScope.Work {
     public void succeeded() {
         if (response instanceof Goodbye g) {
             g.sayIt(); // a response without a body commits when the exchange succeeds
+        }
+        Scope<?, ?> s = scope;
+        if (s != null && s.isCancelled() && response.getStatus() == 503) {
+            // answered 503 for its cancel by what the handler wraps (a servlet container turns the handler's
+            // exception into its own error response, which this exchange never sees)
+            cancelled = true;
         }
         if (ended.compareAndSet(false, true)) {
             try {

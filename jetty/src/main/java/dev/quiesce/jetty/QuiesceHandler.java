@@ -31,7 +31,7 @@ final class QuiesceHandler extends Handler.Wrapper {
     private final String readyPath;
     private final Duration retryAfter;
 
-    /** Health on {@code paths[0]} (liveness) and {@code paths[1]} (readiness). */
+    /** Health on {@code paths[0]} (liveness) and {@code paths[1]} (readiness); none on a null path. */
     QuiesceHandler(Shutdown shutdown, JettyIngress ingress, HandoffScope<Exchange> scope, String[] paths, Duration retryAfter) {
         this.shutdown = shutdown;
         this.ingress = ingress;
@@ -49,7 +49,7 @@ final class QuiesceHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
-        if (path.equals(livePath) || path.equals(readyPath)) {
+        if (path.equals(livePath) || path.equals(readyPath)) { // none when they are null (QuiesceJetty.prepare)
             health(request, response, callback, path.equals(readyPath));
             return true;
         }

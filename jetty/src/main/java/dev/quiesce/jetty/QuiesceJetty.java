@@ -160,29 +160,68 @@ public final class QuiesceJetty {
 
     // ------------------------------------------------------------------ lifecycle
 
-    private QuiesceJetty start(String livePath, String readyPath, Duration retryAfter) throws IOException {
-        if (shutdown.isShuttingDown()) {
-            throw new IllegalStateException("the shutdown has already started: start the server before it");
+    /**
+     * Makes {@code server}, which its owner starts later (Spring Boot's embedded Jetty), drain with {@code shutdown}:
+     * puts Quiesce's handler first in its tree now, before it starts (request counting and the scope tree, no health
+     * endpoints: the owner has its own), and starts the requests' scope. Call {@link #started()} once the server and
+     * its connectors have started: that registers the {@link #ingress()}. The owner starts and stops the server as it
+     * did; the drain stops it once the last request is done.
+     *
+     * @param shutdown the shutdown
+     * @param server the server, not started, with at least one network connector
+     * @return the adapter; call {@link #started()} next
+     * @throws IllegalArgumentException if the server has no network connector (nothing to stop accepting on)
+     * @throws IllegalStateException if the server has started (use {@link #attach(Shutdown, Server)}), the shutdown
+     *     has already started, or the server is already attached
+     */
+    public static QuiesceJetty prepare(Shutdown shutdown, Server server) {
+        Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(server, "server");
+        if (server.isStarted()) {
+            throw new IllegalStateException("the server has already started: prepare it before it starts, or attach"
+                    + " it with QuiesceJetty.attach(shutdown, server)");
         }
-        if (networkConnectors().isEmpty()) {
-            throw new IllegalArgumentException("the server has no network connector: add a ServerConnector (e.g. new"
-                    + " ServerConnector(server) with setPort(8080)) before attaching it");
+        if (server.getContainedBeans(QuiesceHandler.class).size() > 0 || server.getHandler() instanceof QuiesceHandler) {
+            throw new IllegalStateException("this server is already attached to a shutdown: attach it once");
         }
-        for (NetworkConnector c : networkConnectors()) {
-            if (c instanceof AbstractConnector ac) {
-                ac.setShutdownIdleTimeout(-1); // Jetty's shutdown would cut requests in flight after 1 s of silence
-            }
+        QuiesceJetty jetty = new QuiesceJetty(shutdown, server);
+        jetty.begin();
+        jetty.wrapHandler(null, null, Duration.ofSeconds(1));
+        return jetty;
+    }
+
+    /**
+     * For a server {@link #prepare(Shutdown, Server) prepared} before its owner started it: registers the
+     * {@link #ingress()} with the shutdown, now that the server and its connectors have started.
+     *
+     * @return this adapter
+     * @throws IllegalStateException if the server has not started, or the shutdown has gone past STOP_ACCEPTING (the
+     *     requests' scope is then cancelled and the server stopped)
+     */
+    public QuiesceJetty started() {
+        if (!server.isStarted() || networkConnectors().isEmpty() || networkConnectors().get(0).getLocalPort() <= 0) {
+            throw new IllegalStateException("the server is not started (or its connectors are not open): call"
+                    + " started() once its owner has started it");
         }
-        scope.start(shutdown, "jetty", "the Jetty server");
-        var handler = new QuiesceHandler(shutdown, ingress, scope, new String[] {livePath, readyPath}, retryAfter);
         try {
-            handler.setHandler(server.getHandler());
-            server.setHandler(handler);
+            register();
+        } catch (RuntimeException e) {
+            scope.force("the Jetty server did not start");
+            stopServer(false);
+            throw e;
+        }
+        LOG.info("Jetty server listening on {} ({})", describeAddress(), protocols());
+        return this;
+    }
+
+    private QuiesceJetty start(String livePath, String readyPath, Duration retryAfter) throws IOException {
+        begin();
+        try {
+            wrapHandler(livePath, readyPath, retryAfter);
             if (!server.isStarted()) {
                 server.start();
             }
-            port = networkConnectors().get(0).getLocalPort();
-            shutdown.ingress(ingress); // last: it throws if the shutdown has gone past STOP_ACCEPTING meanwhile
+            register();
         } catch (Exception e) {
             scope.force("the Jetty server did not start");
             stopServer(false);
@@ -196,6 +235,36 @@ public final class QuiesceJetty {
         }
         LOG.info("Jetty server listening on {} ({})", describeAddress(), protocols());
         return this;
+    }
+
+    /** Checks the server, turns off Jetty's idle-timeout shortening, starts the requests' scope. */
+    private void begin() {
+        if (shutdown.isShuttingDown()) {
+            throw new IllegalStateException("the shutdown has already started: start the server before it");
+        }
+        if (networkConnectors().isEmpty()) {
+            throw new IllegalArgumentException("the server has no network connector: add a ServerConnector (e.g. new"
+                    + " ServerConnector(server) with setPort(8080)) before attaching it");
+        }
+        for (NetworkConnector c : networkConnectors()) {
+            if (c instanceof AbstractConnector ac) {
+                ac.setShutdownIdleTimeout(-1); // Jetty's shutdown would cut requests in flight after 1 s of silence
+            }
+        }
+        scope.start(shutdown, "jetty", "the Jetty server");
+    }
+
+    /** Puts Quiesce's handler first in the server's tree; health endpoints on the paths unless they are null. */
+    private void wrapHandler(String livePath, String readyPath, Duration retryAfter) {
+        var handler = new QuiesceHandler(shutdown, ingress, scope, new String[] {livePath, readyPath}, retryAfter);
+        handler.setHandler(server.getHandler());
+        server.setHandler(handler);
+    }
+
+    /** Once started: the port, and the ingress registered (last: it throws past STOP_ACCEPTING). */
+    private void register() {
+        port = networkConnectors().get(0).getLocalPort();
+        shutdown.ingress(ingress);
     }
 
     List<NetworkConnector> networkConnectors() {

@@ -6,21 +6,26 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.config.TaskManagementConfigUtils;
 
 /**
  * The Quiesce auto-configuration: a started {@link Shutdown} bean bound from {@code quiesce.shutdown.*}, owning
  * SIGTERM/SIGINT/SIGHUP, and its ties to the application context ({@link QuiesceSpringLifecycle}). Off with
  * {@code quiesce.shutdown.enabled=false}.
  */
-@AutoConfiguration(after = LifecycleAutoConfiguration.class, before = TaskExecutionAutoConfiguration.class)
+@AutoConfiguration(after = LifecycleAutoConfiguration.class,
+        before = {TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class})
 @ConditionalOnBooleanProperty(name = "quiesce.shutdown.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(QuiesceProperties.class)
 public class QuiesceAutoConfiguration {
@@ -64,6 +69,23 @@ public class QuiesceAutoConfiguration {
     @ConditionalOnBooleanProperty(name = "quiesce.task-executor.enabled", matchIfMissing = true)
     public QuiesceTaskExecutor quiesceTaskExecutor(Shutdown shutdown) {
         return new QuiesceTaskExecutor(shutdown, "async");
+    }
+
+    /**
+     * Boot's {@code taskScheduler} when scheduling is enabled ({@code @EnableScheduling}), so {@code @Scheduled}
+     * methods run on it: each schedule in a virtual thread of the shutdown's scope tree, under
+     * {@code /<shutdown>/scheduled}; no new run starts once the drain begins. Off with
+     * {@code quiesce.task-scheduler.enabled=false} (Boot's own scheduler then), or by defining a {@code TaskScheduler}.
+     *
+     * @param shutdown the shutdown
+     * @return the scheduler
+     */
+    @Bean(name = "taskScheduler")
+    @ConditionalOnBean(name = TaskManagementConfigUtils.SCHEDULED_ANNOTATION_PROCESSOR_BEAN_NAME)
+    @ConditionalOnMissingBean({TaskScheduler.class, java.util.concurrent.ScheduledExecutorService.class})
+    @ConditionalOnBooleanProperty(name = "quiesce.task-scheduler.enabled", matchIfMissing = true)
+    public QuiesceTaskScheduler quiesceTaskScheduler(Shutdown shutdown) {
+        return new QuiesceTaskScheduler(shutdown, "scheduled");
     }
 
     /**

@@ -48,14 +48,32 @@ class ShutdownOrderTest {
         TestApp.reset();
     }
 
+    /** The simple name of the web server Boot made. */
+    String expectedServer() {
+        return "TomcatWebServer";
+    }
+
+    /** The name of the web server's ingress in the report. */
+    String expectedIngress() {
+        return "http";
+    }
+
+    /** Checks the path of the Quiesce scope the held request ran in ("none": not in the scope tree). */
+    void checkRequestScope(String path) {
+        assertThat(path).as("Tomcat's requests run in Tomcat's threads").isEqualTo("none");
+    }
+
     @Test
     @Timeout(60)
     void readinessThenListenerCloseThenDrainThenHooksThenContext() throws Exception {
+        assertThat(((org.springframework.boot.web.server.context.WebServerApplicationContext) context).getWebServer()
+                .getClass().getSimpleName()).isEqualTo(expectedServer());
         assertThat(shutdown.readiness().get()).isEqualTo(Readiness.State.SERVING);
         assertThat(Http.get(port, "/actuator/health/readiness")).startsWith("HTTP/1.1 200");
         try (Socket held = Http.connect(port)) {
             Http.send(held, "/hold");
             assertThat(TestApp.entered.await(30, TimeUnit.SECONDS)).isTrue();
+            checkRequestScope(TestApp.holdScope);
 
             shutdown.initiate("test");
 
@@ -85,7 +103,7 @@ class ShutdownOrderTest {
                 "context-closed", "bean-destroyed");
         assertThat(context.isActive()).isFalse();
         assertThat(report.ingresses()).singleElement().satisfies(i -> {
-            assertThat(i.name()).isEqualTo("http");
+            assertThat(i.name()).isEqualTo(expectedIngress());
             assertThat(i.inFlight()).isZero();
             assertThat(i.drained()).isEqualTo(1);
             assertThat(i.cancelled()).isZero();

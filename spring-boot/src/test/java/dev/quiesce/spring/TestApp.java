@@ -24,6 +24,8 @@ public class TestApp {
     public static volatile CountDownLatch entered = new CountDownLatch(1);
     /** /hold answers once this is counted down. */
     public static volatile CountDownLatch release = new CountDownLatch(1);
+    /** The path of the Quiesce scope /hold last ran in ("none" outside the scope tree). */
+    public static volatile String holdScope = "none";
 
     static void reset() {
         EVENTS.clear();
@@ -35,6 +37,7 @@ public class TestApp {
     static class Hold {
         @GetMapping("/hold")
         String hold() throws InterruptedException {
+            holdScope = dev.quiesce.Scope.find().map(s -> s.path()).orElse("none");
             entered.countDown();
             try {
                 if (!release.await(1, TimeUnit.MINUTES)) {

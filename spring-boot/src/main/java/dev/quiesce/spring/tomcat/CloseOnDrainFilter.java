@@ -19,12 +19,21 @@ import java.util.function.BooleanSupplier;
  * header if the drain has begun and the response is not committed yet (Tomcat reads the header when it commits,
  * and then ends the connection after the response). A request that the ingress cancelled ({@code forceClose()}
  * interrupted its thread) and that ends in an exception before its response is committed is answered 503.
+ *
+ * <p>Servlet API only: the Jetty configuration ({@code dev.quiesce.spring.jetty}) puts it first in the chain too, for
+ * the 503 of a cancelled request (quiesce-jetty's adapter says {@code Connection: close} itself).
  */
-final class CloseOnDrainFilter implements Filter {
+public final class CloseOnDrainFilter implements Filter {
     private final BooleanSupplier draining;
     private final BooleanSupplier forced;
 
-    CloseOnDrainFilter(BooleanSupplier draining, BooleanSupplier forced) {
+    /**
+     * A filter driven by the ingress's state.
+     *
+     * @param draining whether a response committed now must say {@code Connection: close}
+     * @param forced whether the request that failed was cancelled (read in the request's thread, after its failure)
+     */
+    public CloseOnDrainFilter(BooleanSupplier draining, BooleanSupplier forced) {
         this.draining = draining;
         this.forced = forced;
     }
