@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /** A {@link Shutdown.PhaseListener} bean is added to the shutdown's builder: it sees every phase and the report. */
@@ -39,12 +38,10 @@ class PhaseListenerTest {
     @Timeout(60)
     void aPhaseListenerBean_seesThePhasesAndTheReport() throws Exception {
         SEEN.clear();
-        ConfigurableApplicationContext context = Apps.builder().sources(Listening.class).run();
-        Shutdown shutdown = context.getBean(Shutdown.class);
-        shutdown.initiate("test");
+        Shutdown shutdown = Apps.builder().sources(Listening.class).run().getBean(Shutdown.class);
+        assertThat(shutdown.initiate("test")).isTrue();
         ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
-
-        assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
-        assertThat(SEEN).containsSubsequence("started TRIGGER", "started DRAIN", "started CLEANUP", "report CLEAN");
+        assertThat(SEEN).containsSubsequence("started TRIGGER", "started DRAIN", "started CLEANUP",
+                "report " + report.outcome());
     }
 }

@@ -1,0 +1,59 @@
+package dev.quiesce.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The samples' rolling update through HAProxy ({@link RollingUpdateIT}, its HAProxy and load as they are) with Spring
+ * demo replicas ({@code --server tomcat}): with the starter no request fails; draining disabled, and plain Boot
+ * graceful shutdown ({@code --naive}), lose requests.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class SpringRollingUpdateIT {
+    @TempDir
+    Path dir;
+
+    private RollingUpdateIT.Outcome rollingUpdate(RollingUpdateIT.Replicas mode) throws Exception {
+        var it = new RollingUpdateIT();
+        it.dir = dir;
+        it.launcher = SpringDemoIT::start;
+        return it.rollingUpdate("tomcat", mode, false);
+    }
+
+    @Test
+    void aRollingUpdateBehindHaproxy_withTheStarter_losesNoRequest() throws Exception {
+        RollingUpdateIT.Outcome o = rollingUpdate(RollingUpdateIT.Replicas.DRAINING);
+        System.out.printf("figure: rolling update of the Spring demo with the starter: %d requests, %d failed %s,"
+                + " longest completed %d ms%n", o.requests(), o.failed(), o.failures(), o.longestOkMillis());
+        o.reports().forEach(r -> System.out.println("replica shutdown: " + r));
+        assertThat(o.requests()).isGreaterThan(100);
+        assertThat(o.failures()).as("non-2xx responses and connection errors seen by the client").isEmpty();
+        assertThat(o.longestOkMillis()).isGreaterThanOrEqualTo(1000); // slow requests crossed the SIGTERMs
+    }
+
+    @Test
+    void negativeControl_theStarterWithoutDraining_losesRequests() throws Exception {
+        RollingUpdateIT.Outcome o = rollingUpdate(RollingUpdateIT.Replicas.NO_DRAIN);
+        System.out.printf("figure: rolling update of the Spring demo without draining: %d requests, %d failed %s%n",
+                o.requests(), o.failed(), o.failures());
+        assertThat(o.failed()).as("requests lost without the drain").isPositive();
+    }
+
+    /** Plain Boot graceful shutdown ({@code --naive}): it loses requests, and each replica dies of the signal (143). */
+    @Test
+    void plainBootGracefulShutdown_behindHaproxy_losesRequests_andDiesOfTheSignalWithoutItsState() throws Exception {
+        RollingUpdateIT.Outcome o = rollingUpdate(RollingUpdateIT.Replicas.NAIVE);
+        System.out.printf("figure: rolling update of plain Boot (server.shutdown=graceful): %d requests, %d failed %s,"
+                + " longest completed %d ms, %s%n", o.requests(), o.failed(), o.failures(), o.longestOkMillis(),
+                o.reports());
+        assertThat(o.requests()).isGreaterThan(100);
+        assertThat(o.failed()).as("requests lost by Boot's graceful shutdown behind HAProxy").isPositive();
+        assertThat(o.reports()).containsExactly("old-0: exit 143, no state file", "old-1: exit 143, no state file",
+                "old-2: exit 143, no state file");
+    }
+}
