@@ -97,7 +97,8 @@ class SpringDemoIT {
             assertThat(get(base, "/health/live").status()).isEqualTo(200);
             var ready = get(base, "/health/ready");
             assertThat(ready.status()).isEqualTo(200);
-            assertThat(ready.body()).matches("\\{\"status\":\"SERVING\",\"phase\":\"NONE\",\"inFlight\":0,"
+            // inFlight: the previous probe may not have left the ingress's count yet (it is counted until Tomcat is done)
+            assertThat(ready.body()).matches("\\{\"status\":\"SERVING\",\"phase\":\"NONE\",\"inFlight\":\\d+,"
                     + "\"remainingMillis\":\\d+}");
             assertThat(get(base, "/actuator/health/readiness").status()).isEqualTo(200);
             demo.signal("TERM");
