@@ -279,23 +279,7 @@ final class DemoService {
                 .cancelGrace(s.cancelGrace())
                 .persistBudget(Duration.ofSeconds(2))
                 .cleanupBudget(Duration.ofSeconds(2))
-                .onPhase(new Shutdown.PhaseListener() {
-                    @Override
-                    public void started(Phase phase) {
-                        out.println("[shutdown] " + phase + " ...");
-                    }
-
-                    @Override
-                    public void ended(ShutdownReport.PhaseTiming t) {
-                        out.println("[shutdown] " + t.phase() + ": " + t.note() + " (" + t.duration().toMillis() + " ms)");
-                    }
-
-                    @Override
-                    public void reported(ShutdownReport report) {
-                        out.print(report.toText());
-                        out.println("report json: " + report.toJson());
-                    }
-                })
+                .onPhase(printing(out))
                 .start();
         try {
             return startServing(s, out, shutdown, state, served, ticks);
@@ -307,14 +291,35 @@ final class DemoService {
         }
     }
 
-    private static Running stoppedInStartup(PrintStream out, Shutdown shutdown) {
-        out.println("[demo] the shutdown started during start-up: not starting the rest; the shutdown sequence"
-                + " finishes and exits");
-        return new Running(shutdown, -1);
+    /** Prints each phase as it starts and ends, then the report (text and JSON): the demo's shutdown output. */
+    static Shutdown.PhaseListener printing(PrintStream out) {
+        return new Shutdown.PhaseListener() {
+            @Override
+            public void started(Phase phase) {
+                out.println("[shutdown] " + phase + " ...");
+            }
+
+            @Override
+            public void ended(ShutdownReport.PhaseTiming t) {
+                out.println("[shutdown] " + t.phase() + ": " + t.note() + " (" + t.duration().toMillis() + " ms)");
+            }
+
+            @Override
+            public void reported(ShutdownReport report) {
+                out.print(report.toText());
+                out.println("report json: " + report.toJson());
+            }
+        };
     }
 
-    private static Running startServing(Settings s, PrintStream out, Shutdown shutdown, Map<String, Long> state,
-            AtomicLong served, AtomicLong ticks) throws IOException {
+    /**
+     * The service's background parts, registered with {@code shutdown}: the pool (closed in the cleanup phase), the
+     * worker (ticking until the drain asks it to stop) and the state (written atomically in the persist phase).
+     *
+     * @return the pool, for the requests
+     */
+    static Pool background(Shutdown shutdown, Settings s, PrintStream out, Map<String, Long> state, AtomicLong served,
+            AtomicLong ticks) {
         var pool = new Pool();
         shutdown.onCleanup("db-pool", pool); // registered first: closed last, after the server
 
@@ -332,16 +337,31 @@ final class DemoService {
             out.println("[state] wrote " + s.state() + " (" + toJson(state) + ") with " + budget.toMillis()
                     + " ms of budget");
         });
+        return pool;
+    }
+
+    /** {@code GET /state}: the counts, and the slow requests in flight. */
+    static Reply stateReply(Map<String, Long> state, AtomicLong served, AtomicLong ticks) {
+        state.put("served", served.get());
+        state.put("workerTicks", ticks.get());
+        var view = new TreeMap<>(state);
+        view.put("slowInFlight", SLOW_IN_FLIGHT.get());
+        return new Reply(200, toJson(view));
+    }
+
+    private static Running stoppedInStartup(PrintStream out, Shutdown shutdown) {
+        out.println("[demo] the shutdown started during start-up: not starting the rest; the shutdown sequence"
+                + " finishes and exits");
+        return new Running(shutdown, -1);
+    }
+
+    private static Running startServing(Settings s, PrintStream out, Shutdown shutdown, Map<String, Long> state,
+            AtomicLong served, AtomicLong ticks) throws IOException {
+        Pool pool = background(shutdown, s, out, state, served, ticks);
 
         Map<String, Route> routes = new TreeMap<>();
         routes.put("/work", (method, query) -> work(method, query, pool, served));
-        routes.put("/state", (method, query) -> {
-            state.put("served", served.get());
-            state.put("workerTicks", ticks.get());
-            var view = new TreeMap<>(state);
-            view.put("slowInFlight", SLOW_IN_FLIGHT.get());
-            return new Reply(200, toJson(view));
-        });
+        routes.put("/state", (method, query) -> stateReply(state, served, ticks));
         int port = s.server() == ServerKind.JETTY ? DemoJetty.serve(shutdown, s, routes) : serveOnJdk(shutdown, s, routes);
         if (s.managementPort() >= 0) {
             var management = ManagementServer.builder(shutdown).bind(s.host(), s.managementPort()).start();

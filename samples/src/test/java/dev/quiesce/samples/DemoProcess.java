@@ -37,9 +37,29 @@ final class DemoProcess implements AutoCloseable {
     }
 
     static DemoProcess start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(DemoIT.java(), "-jar", DemoIT.demoJar().toString()));
+        return startJar(DemoIT.demoJar(), args);
+    }
+
+    /** Runs {@code java -jar jar args} (another demo's jar: the Spring demo's), collecting its output. */
+    static DemoProcess startJar(Path jar, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(DemoIT.java(), "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         return new DemoProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    /** Starts a demo process with these arguments: {@link #start}, or another demo's jar. */
+    interface Launcher {
+        DemoProcess start(String... args) throws IOException;
+    }
+
+    /** The process's id. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Whether the process is still running. */
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** Runs {@code cmd} (its error output merged into its output), collecting its output as the demo's is. */

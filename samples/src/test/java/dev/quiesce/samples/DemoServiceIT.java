@@ -67,9 +67,17 @@ class DemoServiceIT {
     @EnumSource(DemoService.ServerKind.class)
     void aThousandSlowRequestsInFlight_allCompleteAfterSigterm_readinessTurnsFirst_thenConnectionsAreRefused(
             DemoService.ServerKind server) throws Exception {
+        aThousandSlowRequestsInFlight(dir, DemoProcess::start, server.option());
+    }
+
+    /**
+     * The drain test with 1 000 requests in flight, on the demo {@code launcher} starts ({@code --server server});
+     * samples-spring's SpringDemoIT runs it on the Spring demo.
+     */
+    static void aThousandSlowRequestsInFlight(Path dir, DemoProcess.Launcher launcher, String server) throws Exception {
         Path state = DemoProcess.stateFile(dir);
-        try (var demo = DemoProcess.start("serve", "--host", "127.0.0.1", "--port", "0", "--state", state.toString(),
-                "--pre-drain-ms", "1500", "--grace-ms", "20000", "--budget-ms", "40000", "--server", server.option());
+        try (var demo = launcher.start("serve", "--host", "127.0.0.1", "--port", "0", "--state", state.toString(),
+                "--pre-drain-ms", "1500", "--grace-ms", "20000", "--budget-ms", "40000", "--server", server);
                 var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
             URI base = demo.awaitListening();
             var responses = load(client, base, 1000, 3000);

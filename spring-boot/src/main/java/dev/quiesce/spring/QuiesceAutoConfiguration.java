@@ -38,16 +38,20 @@ public class QuiesceAutoConfiguration {
      *
      * @param properties the {@code quiesce.shutdown.*} properties
      * @param closer closes the context in the cleanup phase
+     * @param phaseListeners the application's {@link Shutdown.PhaseListener} beans, in their order: each is added to
+     *     the builder ({@link Shutdown.Builder#onPhase}), so it sees every phase and the report
      * @return the started shutdown
      * @throws IllegalStateException if the phases do not fit the platform budget (the message names the property)
      */
     @Bean(destroyMethod = "")
     @ConditionalOnMissingBean
     public Shutdown quiesceShutdown(QuiesceProperties properties,
-            @Qualifier("quiesceContextCloser") Object closer) {
+            @Qualifier("quiesceContextCloser") Object closer, ObjectProvider<Shutdown.PhaseListener> phaseListeners) {
         Shutdown shutdown;
         try {
-            shutdown = properties.toBuilder().start();
+            Shutdown.Builder builder = properties.toBuilder();
+            phaseListeners.orderedStream().forEach(builder::onPhase);
+            shutdown = builder.start();
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("Quiesce: the quiesce.shutdown.* properties do not fit: "
                     + propertyNames(e.getMessage()), e);

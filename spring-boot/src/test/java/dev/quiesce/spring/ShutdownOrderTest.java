@@ -99,6 +99,8 @@ class ShutdownOrderTest {
 
         ShutdownReport report = shutdown.awaitTermination(Duration.ofSeconds(30)).orElseThrow();
         assertThat(report.outcome()).isEqualTo(ShutdownReport.Outcome.CLEAN);
+        // the request held across the trigger, in the report's requests line (Tomcat's requests are the shutdown's)
+        assertThat(report.requestsInFlightAtTrigger()).isEqualTo(1);
         assertThat(TestApp.EVENTS).containsExactly("refusing-traffic", "listener-closed", "cleanup-hook",
                 "context-closed", "bean-destroyed");
         assertThat(context.isActive()).isFalse();

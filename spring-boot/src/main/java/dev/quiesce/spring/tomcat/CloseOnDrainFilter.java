@@ -18,7 +18,8 @@ import java.util.function.BooleanSupplier;
  * already running when the drain began: the response is wrapped, and each write, flush or error first adds the
  * header if the drain has begun and the response is not committed yet (Tomcat reads the header when it commits,
  * and then ends the connection after the response). A request that the ingress cancelled ({@code forceClose()}
- * interrupted its thread) and that ends in an exception before its response is committed is answered 503.
+ * interrupted its thread) and that ends in an exception before its response is committed is answered 503, also when
+ * the handler restored the thread's interrupt status (the filter clears it before it writes).
  *
  * <p>Servlet API only: the Jetty configuration ({@code dev.quiesce.spring.jetty}) puts it first in the chain too, for
  * the 503 of a cancelled request (quiesce-jetty's adapter says {@code Connection: close} itself).
@@ -51,7 +52,10 @@ public final class CloseOnDrainFilter implements Filter {
             if (!forced.getAsBoolean() || http.isCommitted()) {
                 throw e;
             }
-            // cancelled by forceClose (the handler was interrupted): 503, as every Quiesce adapter answers it
+            // cancelled by forceClose (the handler was interrupted): 503, as every Quiesce adapter answers it. A handler
+            // that restored the interrupt status (as it should) would have the socket write of the 503 close the
+            // connection instead (an interrupted thread's channel I/O closes the channel): the request is over, clear it
+            Thread.interrupted();
             http.reset();
             http.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             http.setHeader("Connection", "close");

@@ -34,11 +34,14 @@ public class QuiesceTomcatAutoConfiguration {
     /**
      * The ingress of the main web server.
      *
+     * @param shutdown the shutdown, whose tracker counts the ingress's requests too
      * @return the ingress, named {@code http}
      */
     @Bean
-    public TomcatIngress quiesceTomcatIngress() {
-        return new TomcatIngress("http");
+    public TomcatIngress quiesceTomcatIngress(Shutdown shutdown) {
+        TomcatIngress ingress = new TomcatIngress("http");
+        ingress.countIn(shutdown.inFlight()); // the report's requests line counts Tomcat's requests
+        return ingress;
     }
 
     /**

@@ -59,6 +59,8 @@ public final class TomcatIngress implements Ingress {
 
     private final String name;
     private final InFlightTracker requests = new InFlightTracker();
+    /** The shutdown's own tracker, which each request enters too ({@link #countIn}); null: this ingress's only. */
+    private volatile InFlightTracker shutdownRequests;
     private final Set<Thread> serving = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Tomcat> tomcat = new AtomicReference<>();
     private final AtomicBoolean stopAcceptingCalled = new AtomicBoolean();
@@ -87,6 +89,17 @@ public final class TomcatIngress implements Ingress {
      */
     public TomcatIngress(String name) {
         this.name = name;
+    }
+
+    /**
+     * Counts each request in {@code tracker} too, while it is in flight, as the JDK and Jetty adapters count theirs in
+     * the shutdown's own tracker: the report's "in flight at trigger" and "drained" then include this ingress's
+     * requests. Call it before the server takes requests.
+     *
+     * @param tracker the shutdown's tracker ({@link dev.quiesce.shutdown.Shutdown#inFlight()})
+     */
+    public void countIn(InFlightTracker tracker) {
+        shutdownRequests = tracker;
     }
 
     /**
@@ -135,6 +148,8 @@ public final class TomcatIngress implements Ingress {
     }
 
     void serve(Request request, Response response, Valve next) throws IOException, ServletException {
+        InFlightTracker shared = shutdownRequests;
+        InFlightTracker.Ticket sharedTicket = shared == null ? null : shared.enter();
         InFlightTracker.Ticket ticket = requests.enter();
         long seq = requests.entered();
         Thread thread = Thread.currentThread();
@@ -150,14 +165,14 @@ public final class TomcatIngress implements Ingress {
             }
             if (request.isAsyncStarted()) {
                 async = true;
-                request.getAsyncContext().addListener(new End(ticket, seq));
+                request.getAsyncContext().addListener(new End(ticket, sharedTicket, seq));
             }
         } finally {
             serving.remove(thread);
             if (!async) {
                 finish(response);
                 // when the client had its answer: Spring flushes (commits) inside the servlet, before this runs
-                end(ticket, seq, response.getCoyoteResponse().isCommitted()
+                end(ticket, sharedTicket, seq, response.getCoyoteResponse().isCommitted()
                         ? response.getCoyoteResponse().getCommitTimeNanos() : System.nanoTime());
             }
         }
@@ -175,7 +190,7 @@ public final class TomcatIngress implements Ingress {
         }
     }
 
-    private void end(InFlightTracker.Ticket ticket, long seq, long answeredNanos) {
+    private void end(InFlightTracker.Ticket ticket, InFlightTracker.Ticket sharedTicket, long seq, long answeredNanos) {
         if (seq <= forcedAt.get()) {
             if (forcedAt.get() != Long.MAX_VALUE) {
                 cancelled.incrementAndGet();
@@ -186,15 +201,20 @@ public final class TomcatIngress implements Ingress {
             cancelled.incrementAndGet(); // arrived after forceClose: it ends with the connectors
         }
         ticket.close();
+        if (sharedTicket != null) {
+            sharedTicket.close(); // last: the shutdown sees the request done once this ingress does
+        }
     }
 
     private final class End implements AsyncListener {
         private final InFlightTracker.Ticket ticket;
+        private final InFlightTracker.Ticket sharedTicket;
         private final long seq;
         private final AtomicBoolean ended = new AtomicBoolean();
 
-        End(InFlightTracker.Ticket ticket, long seq) {
+        End(InFlightTracker.Ticket ticket, InFlightTracker.Ticket sharedTicket, long seq) {
             this.ticket = ticket;
+            this.sharedTicket = sharedTicket;
             this.seq = seq;
         }
 
@@ -220,7 +240,7 @@ public final class TomcatIngress implements Ingress {
 
         private void once() {
             if (ended.compareAndSet(false, true)) {
-                end(ticket, seq, System.nanoTime());
+                end(ticket, sharedTicket, seq, System.nanoTime());
             }
         }
     }
