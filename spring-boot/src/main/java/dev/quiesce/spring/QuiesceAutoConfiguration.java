@@ -114,6 +114,18 @@ public class QuiesceAutoConfiguration {
         return new ContextCloser(context);
     }
 
+    /**
+     * Warns at startup when the main web server is one Quiesce does not drain ({@link WebServerDrainCheck}).
+     *
+     * @param shutdown the shutdown
+     * @param context this context
+     * @return the check (an application listener)
+     */
+    @Bean
+    static Object quiesceWebServerDrainCheck(Shutdown shutdown, ConfigurableApplicationContext context) {
+        return new WebServerDrainCheck(shutdown, context);
+    }
+
     /** The builder's message with its setting names as the properties that set them. */
     static String propertyNames(String message) {
         String out = String.valueOf(message);
